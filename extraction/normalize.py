@@ -1,0 +1,228 @@
+"""Normalization of messy report text, with an offset map back into the original.
+
+Every later stage works on `Normalized.text` and converts its spans back with
+`Normalized.span(start, end)`, so every offset in the output points into the text as decoded.
+
+Each step is either a 1:1 character translation (the map is unchanged) or a deletion of
+character ranges (the map drops those positions). No step inserts characters, so every
+normalized character has exactly one original position.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = f"[{CJK}]"
+# Sentence-final or clause punctuation after which a line break is a real break.
+_PUNCT_END = set("。；;！!？?：:，,、）)】]》”\"'…—-|")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text plus the original index of each of its characters.
+
+    `index[i]` is the original offset of normalized character `i`; `index[len(text)]` is
+    `len(original)`.
+    """
+
+    original: str
+    text: str
+    index: array
+
+    def pos(self, i: int) -> int:
+        """Original offset of normalized position `i` (a start position)."""
+        return self.index[i]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original `[start, end)` of the normalized span `[start, end)`."""
+        if end <= start:
+            o = self.index[start]
+            return o, o
+        return self.index[start], self.index[end - 1] + 1
+
+    def orig_text(self, start: int, end: int) -> str:
+        """The original text under the normalized span `[start, end)`."""
+        s, e = self.span(start, end)
+        return self.original[s:e]
+
+
+# --- character translations (1:1) ----------------------------------------------------------
+
+
+def _fullwidth_table() -> dict[int, str]:
+    table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+    for cp in (0x3000, 0x00A0, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x202F):
+        table[cp] = " "
+    # Chinese quotes and brackets are kept: they carry meaning for AGENCY (quoted names are not
+    # agencies). Only the ideographic full stop variants are unified.
+    table[0xFF61] = "。"
+    table[ord("\u2014")] = "—"
+    return table
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional → simplified, character by character (opencc's TSCharacters, first choice).
+
+    Character-level conversion keeps the offset map 1:1; phrase-level conversion would not.
+    """
+    from importlib import resources
+
+    out: dict[int, str] = {}
+    try:
+        data = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - dependency is pinned
+        return out
+    for line in data.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 2:
+            continue
+        src, dst = parts[0], parts[1].split(" ")[0]
+        if len(src) == 1 and len(dst) == 1 and src != dst:
+            out[ord(src)] = dst
+    return out
+
+
+@lru_cache(maxsize=1)
+def _translation() -> dict[int, str]:
+    table = dict(_t2s_table())
+    table.update(_fullwidth_table())
+    return table
+
+
+# --- deletions ------------------------------------------------------------------------------
+
+_PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ"
+# Inline pinyin after a character: 報(bào)告 -> 報告. Only lowercase pinyin letters, 1-7 long.
+_PINYIN_RE = re.compile(rf"(?<={_CJK_RE})\(([{_PINYIN}]{{1,7}}[1-5]?)\)")
+_ARTIFACT_RE = re.compile(r"\[bookmark:[^\]\n]{0,80}\]|\u200b|\u200c|\u200d|\ufeff|\r|\*\*|\f")
+_MD_HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.M)
+# Page furniture: "- 3 -", "第 3 页", "第3页 共10页", "3/10", "— 3 —".
+_PAGE_RE = re.compile(
+    r"^[ \t]*(?:[-—–]+[ \t]*\d{1,3}[ \t]*[-—–]+|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
+    r"|\d{1,3}[ \t]*/[ \t]*\d{1,3}|[Pp]age[ \t]*\d{1,3}(?:[ \t]*of[ \t]*\d{1,3})?)[ \t]*\n",
+    re.M,
+)
+_BARE_NUM_LINE_RE = re.compile(r"^[ \t]*(\d{1,3})[ \t]*\n", re.M)
+# One space (or two) between CJK characters, or between a number and a CJK character, is an
+# artifact of PDF/OCR export: 尚 未 审 结, 2020 年. Runs of 3+ spaces separate columns.
+_INNER_SPACE_RE = re.compile(rf"(?<=[{CJK}“”《》（）()、，。：])[ ]{{1,2}}(?=[{CJK}“”《》（）()])")
+_NUM_CJK_SPACE_RE = re.compile(rf"(?<=[0-9])[ ](?=[{CJK}])|(?<=[{CJK}])[ ](?=[0-9])")
+_NUMBERING_RE = re.compile(r"^[ \t]*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|\d+[、.．])")
+_LINE_RE = re.compile(r"[^\n]*\n?")
+_TITLE_END_RE = re.compile(r"(报告|情况|事项|打算|措施|问题|目录|说明)[ \t]*$")
+
+
+def _apply_deletions(text: str, index: array, ranges: list[tuple[int, int]]) -> tuple[str, array]:
+    """Drop the `[start, end)` ranges (sorted, non-overlapping) from text and index."""
+    if not ranges:
+        return text, index
+    parts: list[str] = []
+    new_index = array("i")
+    prev = 0
+    for s, e in ranges:
+        if s < prev:
+            s = prev
+        if e <= s:
+            continue
+        parts.append(text[prev:s])
+        new_index.extend(index[prev:s])
+        prev = e
+    parts.append(text[prev:])
+    new_index.extend(index[prev:])
+    return "".join(parts), new_index
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _page_furniture(text: str) -> list[tuple[int, int]]:
+    """Ranges of page-number lines and running headers."""
+    ranges = [(m.start(), m.end()) for m in _PAGE_RE.finditer(text)]
+    lines = [(m.start(), m.end(), m.group()) for m in _LINE_RE.finditer(text) if m.group()]
+    # A bare 1-3 digit line between two prose lines is a page number (inside a table it is a
+    # cell, and its neighbours are cells, not prose).
+    prose = [
+        len(ln.strip()) >= 15 and "\t" not in ln and "|" not in ln and re.search(_CJK_RE, ln) is not None
+        for _, _, ln in lines
+    ]
+    nonblank = [i for i, (_, _, ln) in enumerate(lines) if ln.strip()]
+    pos_in_nb = {li: k for k, li in enumerate(nonblank)}
+    for li, (s, e, ln) in enumerate(lines):
+        if _BARE_NUM_LINE_RE.fullmatch(ln if ln.endswith("\n") else ln + "\n"):
+            k = pos_in_nb.get(li)
+            if k is None or k == 0 or k == len(nonblank) - 1:
+                continue
+            if prose[nonblank[k - 1]] and prose[nonblank[k + 1]]:
+                ranges.append((s, e))
+    # Running headers: the same short line containing 报告 repeated on several pages. The first
+    # occurrence is kept (it is usually the title).
+    seen: dict[str, int] = {}
+    for s, e, ln in lines:
+        key = ln.strip()
+        if 6 <= len(key) <= 60 and "报告" in key and "。" not in key and "\t" not in key and "|" not in key:
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] >= 2:
+                ranges.append((s, e))
+    return ranges
+
+
+def _line_joins(text: str) -> list[tuple[int, int]]:
+    """Ranges of line breaks inside a word: prose broken across lines or pages."""
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(rf"({_CJK_RE})([ \t]*\n[ \t\n]*)(?={_CJK_RE})", text):
+        brk_start = m.start(2)
+        line_start = text.rfind("\n", 0, brk_start) + 1
+        prev_line = text[line_start:brk_start]
+        if "\t" in prev_line or "|" in prev_line or len(prev_line.strip()) < 20:
+            continue
+        # A title or heading ends a line on purpose: 年度报告, 情况, 事项.
+        if _TITLE_END_RE.search(prev_line) and len(prev_line.strip()) < 60:
+            continue
+        if _NUMBERING_RE.match(prev_line) and len(prev_line.strip()) < 40:
+            continue
+        nxt_end = text.find("\n", m.end())
+        next_line = text[m.end() : nxt_end if nxt_end >= 0 else len(text)]
+        if _NUMBERING_RE.match(next_line) or "\t" in next_line or "|" in next_line:
+            continue
+        out.append((brk_start, m.end(2)))
+    return out
+
+
+def normalize(original: str) -> Normalized:
+    """Normalize report text, keeping a map from every normalized character to the original.
+
+    Steps: full-width → half-width and traditional → simplified (1:1); deletion of conversion
+    artifacts (bookmarks, zero-width characters, markdown emphasis, carriage returns), inline
+    pinyin, page numbers and running headers, spaces inside words, and line breaks inside words.
+    """
+    text = original.translate(_translation())
+    index = array("i", range(len(original) + 1))
+    body = index[:-1]
+
+    dels = [(m.start(), m.end()) for m in _ARTIFACT_RE.finditer(text)]
+    dels += [(m.start(), m.end()) for m in _MD_HEADING_RE.finditer(text) if m.end() > m.start()]
+    dels += [(m.start(), m.end()) for m in _PINYIN_RE.finditer(text)]
+    text, body = _apply_deletions(text, body, _merge(dels))
+
+    text, body = _apply_deletions(text, body, _merge(_page_furniture(text)))
+
+    dels = [(m.start(), m.end()) for m in _INNER_SPACE_RE.finditer(text)]
+    dels += [(m.start(), m.end()) for m in _NUM_CJK_SPACE_RE.finditer(text)]
+    text, body = _apply_deletions(text, body, _merge(dels))
+
+    text, body = _apply_deletions(text, body, _merge(_line_joins(text)))
+
+    body.append(len(original))
+    return Normalized(original=original, text=text, index=body)
