@@ -115,13 +115,16 @@ def eval_cmd(
     errors: Annotated[int, typer.Option("--errors", help="How many individual errors to list in the text report.")] = 30,
 ) -> None:
     """Score predicted records against gold: fields, cells (blank≡0 and strict), entities, findings."""
-    from extraction.evaluate import evaluate
+    from extraction.evaluate import EvalError, evaluate
 
     if not gold.is_dir():
         _fail(f"--gold {gold} is not a folder of gold *.json files")
     if not pred.is_file():
         _fail(f"{pred} not found; run `nianbao extract ... -o {pred}` first")
-    report = evaluate(gold, pred)
+    try:
+        report = evaluate(gold, pred)
+    except EvalError as exc:
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:

@@ -138,4 +138,6 @@ def extract_path(path: Path, timer: StageTimer | None = None, max_bytes: int = 5
     t = timer or _NULL_TIMER
     with t.stage("read"):
         doc = read_document(path, max_bytes=max_bytes)
-    return extract_text(doc.text, source=str(path), encoding=doc.encoding, timer=timer)
+    record = extract_text(doc.text, source=str(path), encoding=doc.encoding, timer=timer)
+    record.warnings[:0] = doc.warnings
+    return record
