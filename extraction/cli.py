@@ -43,13 +43,28 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def extract(
-    inputs: Annotated[list[Path], typer.Argument(help="Report files or folders (searched recursively): .txt .md .html .htm .docx")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output JSONL, one record per report. Failures go to OUT.errors.jsonl.")],
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write a wide CSV: a row per report, a column per cell key.")] = None,
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Report files or folders (searched recursively): .txt .md .html .htm .docx"),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--out", help="Output JSONL, one record per report. Failures go to OUT.errors.jsonl."
+        ),
+    ],
+    csv_out: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write a wide CSV: a row per report, a column per cell key."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
-    max_mb: Annotated[float, typer.Option("--max-mb", help="Reject input files larger than this many MB.")] = 5.0,
+    max_mb: Annotated[
+        float, typer.Option("--max-mb", help="Reject input files larger than this many MB.")
+    ] = 5.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log warnings for each failed input.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log warnings for each failed input.")
+    ] = False,
 ) -> None:
     """Extract records from annual reports (rules engine).
 
@@ -83,8 +98,16 @@ def extract(
 @app.command()
 def show(
     report: Annotated[Path, typer.Argument(help="One report file.")],
-    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML view (entities highlighted, the three tables, failing identities in red).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON instead of a summary.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write a self-contained HTML view (entities highlighted, the three tables, failing identities in red).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the record as JSON instead of a summary.")
+    ] = False,
 ) -> None:
     """Look at one report: a summary in the terminal, or an HTML page with --html."""
     _setup_logging(False)
@@ -111,8 +134,12 @@ def show(
 def eval_cmd(
     pred: Annotated[Path, typer.Argument(help="Predicted records (JSONL from `nianbao extract`).")],
     gold: Annotated[Path, typer.Option("--gold", help="Folder of gold records (*.json, the spec's format).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON (with every error).")] = False,
-    errors: Annotated[int, typer.Option("--errors", help="How many individual errors to list in the text report.")] = 30,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full report as JSON (with every error).")
+    ] = False,
+    errors: Annotated[
+        int, typer.Option("--errors", help="How many individual errors to list in the text report.")
+    ] = 30,
 ) -> None:
     """Score predicted records against gold: fields, cells (blank≡0 and strict), entities, findings."""
     from extraction.evaluate import EvalError, evaluate
@@ -133,8 +160,12 @@ def eval_cmd(
 
 @app.command()
 def bench(
-    inputs: Annotated[list[Path] | None, typer.Argument(help="Reports to cycle through (default: the bundled examples).")] = None,
-    n: Annotated[int, typer.Option("-n", help="How many reports to extract in total (inputs are cycled).")] = 500,
+    inputs: Annotated[
+        list[Path] | None, typer.Argument(help="Reports to cycle through (default: the bundled examples).")
+    ] = None,
+    n: Annotated[
+        int, typer.Option("-n", help="How many reports to extract in total (inputs are cycled).")
+    ] = 500,
     as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
 ) -> None:
     """Measure the rules path: reports/s, chars/s, per-stage time and peak memory (one core)."""
@@ -145,6 +176,16 @@ def bench(
         _fail("no inputs to benchmark; pass report files or folders")
     result = run_bench(paths, n=n)
     typer.echo(json.dumps(result.to_json(), indent=1) if as_json else result.to_text())
+
+
+def _gather() -> None:
+    """Add the subcommands of the other packages (their modules import nothing heavy)."""
+    from training.cli import dataset_app
+
+    app.add_typer(dataset_app, name="dataset")
+
+
+_gather()
 
 
 def main() -> None:  # pragma: no cover

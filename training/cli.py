@@ -1,0 +1,73 @@
+"""`nianbao synth` and `nianbao dataset ...`: thin commands over training.synth and training.dataset.
+
+Gathered into the one console script by extraction/cli.py. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+dataset_app = typer.Typer(
+    help="Training datasets: gold records -> char-level labels (HF datasets).", no_args_is_help=True
+)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+
+
+@dataset_app.command("build")
+def dataset_build(
+    sources: Annotated[
+        list[Path],
+        typer.Option(
+            "--from",
+            help="A folder of gold records (NAME.json + its text, optional NAME.meta.json); repeatable.",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Output folder: the DatasetDict, card.json and README.md.")
+    ],
+    eval_only: Annotated[
+        list[Path] | None,
+        typer.Option("--eval-only", help="A folder whose documents all go to the test split; repeatable."),
+    ] = None,
+    text_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--text-dir",
+            help="Where to find texts that are not beside their records (default: DIR/../seeds).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing dataset at OUT.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each record that could not be used.")
+    ] = False,
+) -> None:
+    """Build an HF DatasetDict (train/validation/test, split by document hash) with char-level labels.
+
+    Example: nianbao dataset build --from data/synth --eval-only ../shared/gold -o data/ds
+    """
+    _setup_logging(verbose)
+    from training.dataset import DatasetError, build_dataset
+
+    try:
+        card = build_dataset(sources, out, eval_only=eval_only or [], force=force, text_dir=text_dir)
+    except DatasetError as exc:
+        _fail(str(exc))
+    c = card.cells
+    typer.echo(
+        f"{card.dataset_version}: docs {card.docs}, cells aligned {c['aligned']}, unaligned {c['unaligned']}, "
+        f"records not used {len(card.problems)} -> {out}",
+        err=True,
+    )
