@@ -55,7 +55,20 @@ class Normalized:
 
 def _fullwidth_table() -> dict[int, str]:
     table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
-    for cp in (0x3000, 0x00A0, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x202F):
+    for cp in (
+        0x3000,
+        0x00A0,
+        0x2002,
+        0x2003,
+        0x2004,
+        0x2005,
+        0x2006,
+        0x2007,
+        0x2008,
+        0x2009,
+        0x200A,
+        0x202F,
+    ):
         table[cp] = " "
     # Chinese quotes and brackets are kept: they carry meaning for AGENCY (quoted names are not
     # agencies). Only the ideographic full stop variants are unified.
@@ -110,10 +123,16 @@ _PAGE_RE = re.compile(
 _BARE_NUM_LINE_RE = re.compile(r"^[ \t]*(\d{1,3})[ \t]*\n", re.M)
 # One space (or two) between CJK characters, or between a number and a CJK character, is an
 # artifact of PDF/OCR export: 尚 未 审 结, 2020 年. Runs of 3+ spaces separate columns.
-_INNER_SPACE_RE = re.compile(rf"(?<=[{CJK}“”《》（）()、，。：])[ ]{{1,2}}(?=[{CJK}“”《》（）()])")
-_NUM_CJK_SPACE_RE = re.compile(rf"(?<=[0-9])[ ](?=[{CJK}])|(?<=[{CJK}])[ ](?=[0-9])")
-_NUMBERING_RE = re.compile(r"^[ \t]*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|\d+[、.．])")
-_LINE_RE = re.compile(r"[^\n]*\n?")
+# Both patterns start with the literal space (fast scan); the character before is checked after.
+_INNER_SPACE_RE = re.compile(rf"[ ]{{1,2}}(?=[{CJK}“”《》（）()])")
+_INNER_SPACE_BEFORE_RE = re.compile(rf"[{CJK}“”《》（）()、，。：,:]")
+_NUM_CJK_SPACE_RE = re.compile(rf"[ ](?=[{CJK}0-9])")
+_CJK_CHAR_RE = re.compile(_CJK_RE)
+_NUMBERING_RE = re.compile(
+    r"^[ \t]*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|\d+[、.．])"
+)
+_REPORT_LINE_RE = re.compile(r"^([^\n]*报告[^\n]*)(?:\n|$)", re.M)
+_CJK_SEARCH = re.compile(_CJK_RE)
 _TITLE_END_RE = re.compile(r"(报告|情况|事项|打算|措施|问题|目录|说明)[ \t]*$")
 
 
@@ -147,34 +166,60 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _is_prose(line: str) -> bool:
+    return (
+        len(line.strip()) >= 15
+        and "\t" not in line
+        and "|" not in line
+        and _CJK_SEARCH.search(line) is not None
+    )
+
+
+def _neighbour_line(text: str, start: int, end: int, forward: bool) -> str:
+    """The nearest non-blank line before `start` (or after `end`)."""
+    if forward:
+        pos = end
+        while pos < len(text):
+            nxt = text.find("\n", pos)
+            nxt = len(text) if nxt < 0 else nxt
+            if text[pos:nxt].strip():
+                return text[pos:nxt]
+            pos = nxt + 1
+        return ""
+    pos = start - 1
+    while pos > 0:
+        prv = text.rfind("\n", 0, pos)
+        if text[prv + 1 : pos].strip():
+            return text[prv + 1 : pos]
+        pos = prv
+    return ""
+
+
 def _page_furniture(text: str) -> list[tuple[int, int]]:
     """Ranges of page-number lines and running headers."""
     ranges = [(m.start(), m.end()) for m in _PAGE_RE.finditer(text)]
-    lines = [(m.start(), m.end(), m.group()) for m in _LINE_RE.finditer(text) if m.group()]
     # A bare 1-3 digit line between two prose lines is a page number (inside a table it is a
     # cell, and its neighbours are cells, not prose).
-    prose = [
-        len(ln.strip()) >= 15 and "\t" not in ln and "|" not in ln and re.search(_CJK_RE, ln) is not None
-        for _, _, ln in lines
-    ]
-    nonblank = [i for i, (_, _, ln) in enumerate(lines) if ln.strip()]
-    pos_in_nb = {li: k for k, li in enumerate(nonblank)}
-    for li, (s, e, ln) in enumerate(lines):
-        if _BARE_NUM_LINE_RE.fullmatch(ln if ln.endswith("\n") else ln + "\n"):
-            k = pos_in_nb.get(li)
-            if k is None or k == 0 or k == len(nonblank) - 1:
-                continue
-            if prose[nonblank[k - 1]] and prose[nonblank[k + 1]]:
-                ranges.append((s, e))
+    for m in _BARE_NUM_LINE_RE.finditer(text):
+        before = _neighbour_line(text, m.start(), m.end(), forward=False)
+        after = _neighbour_line(text, m.start(), m.end(), forward=True)
+        if before and after and _is_prose(before) and _is_prose(after):
+            ranges.append((m.start(), m.end()))
     # Running headers: the same short line containing 报告 repeated on several pages. The first
     # occurrence is kept (it is usually the title).
     seen: dict[str, int] = {}
-    for s, e, ln in lines:
-        key = ln.strip()
-        if 6 <= len(key) <= 60 and "报告" in key and "。" not in key and "\t" not in key and "|" not in key:
+    for m in _REPORT_LINE_RE.finditer(text):
+        key = m.group(1).strip()
+        if (
+            6 <= len(key) <= 60
+            and "。" not in key
+            and "\t" not in key
+            and "|" not in key
+            and not _NUMBERING_RE.match(key)  # a numbered heading (六、其他需要报告的事项) is not a header
+        ):
             seen[key] = seen.get(key, 0) + 1
             if seen[key] >= 2:
-                ranges.append((s, e))
+                ranges.append((m.start(), m.end()))
     return ranges
 
 
@@ -200,6 +245,25 @@ def _line_joins(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _inner_spaces(text: str) -> list[tuple[int, int]]:
+    """Spaces inside words: between CJK characters (1-2 spaces) and between a number and CJK."""
+    out = []
+    for m in _INNER_SPACE_RE.finditer(text):
+        s = m.start()
+        if s > 0 and _INNER_SPACE_BEFORE_RE.match(text, s - 1):
+            out.append((s, m.end()))
+    for m in _NUM_CJK_SPACE_RE.finditer(text):
+        s = m.start()
+        if s == 0 or m.end() >= len(text):
+            continue
+        prev, nxt = text[s - 1], text[m.end()]
+        if (prev.isdigit() and prev.isascii() and _CJK_CHAR_RE.match(nxt)) or (
+            _CJK_CHAR_RE.match(prev) and nxt.isdigit()
+        ):
+            out.append((s, m.end()))
+    return out
+
+
 def normalize(original: str) -> Normalized:
     """Normalize report text, keeping a map from every normalized character to the original.
 
@@ -218,8 +282,7 @@ def normalize(original: str) -> Normalized:
 
     text, body = _apply_deletions(text, body, _merge(_page_furniture(text)))
 
-    dels = [(m.start(), m.end()) for m in _INNER_SPACE_RE.finditer(text)]
-    dels += [(m.start(), m.end()) for m in _NUM_CJK_SPACE_RE.finditer(text)]
+    dels = _inner_spaces(text)
     text, body = _apply_deletions(text, body, _merge(dels))
 
     text, body = _apply_deletions(text, body, _merge(_line_joins(text)))
