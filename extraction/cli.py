@@ -180,8 +180,9 @@ def bench(
 
 def _gather() -> None:
     """Add the subcommands of the other packages (their modules import nothing heavy)."""
-    from training.cli import dataset_app
+    from training.cli import dataset_app, synth
 
+    app.command()(synth)
     app.add_typer(dataset_app, name="dataset")
 
 
