@@ -133,6 +133,7 @@ _NUMBERING_RE = re.compile(
 )
 _REPORT_LINE_RE = re.compile(r"^([^\n]*报告[^\n]*)(?:\n|$)", re.M)
 _CJK_SEARCH = re.compile(_CJK_RE)
+_SENTENCE_PUNCT_RE = re.compile(r"[。，,；;]")
 _TITLE_END_RE = re.compile(r"(报告|情况|事项|打算|措施|问题|目录|说明)[ \t]*$")
 
 
@@ -167,11 +168,13 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _is_prose(line: str) -> bool:
+    """A sentence of narrative (not a table label, which has no sentence punctuation)."""
     return (
         len(line.strip()) >= 15
         and "\t" not in line
         and "|" not in line
         and _CJK_SEARCH.search(line) is not None
+        and _SENTENCE_PUNCT_RE.search(line) is not None
     )
 
 
@@ -230,7 +233,8 @@ def _line_joins(text: str) -> list[tuple[int, int]]:
         brk_start = m.start(2)
         line_start = text.rfind("\n", 0, brk_start) + 1
         prev_line = text[line_start:brk_start]
-        if "\t" in prev_line or "|" in prev_line or len(prev_line.strip()) < 20:
+        # Lines with column gaps (two spaces) are table rows of a space-aligned table.
+        if "\t" in prev_line or "|" in prev_line or len(prev_line.strip()) < 20 or "  " in prev_line.strip():
             continue
         # A title or heading ends a line on purpose: 年度报告, 情况, 事项.
         if _TITLE_END_RE.search(prev_line) and len(prev_line.strip()) < 60:
@@ -239,7 +243,12 @@ def _line_joins(text: str) -> list[tuple[int, int]]:
             continue
         nxt_end = text.find("\n", m.end())
         next_line = text[m.end() : nxt_end if nxt_end >= 0 else len(text)]
-        if _NUMBERING_RE.match(next_line) or "\t" in next_line or "|" in next_line:
+        if (
+            _NUMBERING_RE.match(next_line)
+            or "\t" in next_line
+            or "|" in next_line
+            or "  " in next_line.strip()
+        ):
             continue
         out.append((brk_start, m.end(2)))
     return out
@@ -250,8 +259,16 @@ def _inner_spaces(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _INNER_SPACE_RE.finditer(text):
         s = m.start()
-        if s > 0 and _INNER_SPACE_BEFORE_RE.match(text, s - 1):
-            out.append((s, m.end()))
+        if s == 0 or not _INNER_SPACE_BEFORE_RE.match(text, s - 1):
+            continue
+        if m.end() - s == 2:
+            # Two spaces are a column gap in a line whose other gaps are also short (结果维持  结果纠正).
+            line_start = text.rfind("\n", 0, s) + 1
+            line_end = text.find("\n", s)
+            line = text[line_start : line_end if line_end >= 0 else len(text)]
+            if "   " in line or line.count("  ") > 1:
+                continue
+        out.append((s, m.end()))
     for m in _NUM_CJK_SPACE_RE.finditer(text):
         s = m.start()
         if s == 0 or m.end() >= len(text):
