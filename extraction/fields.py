@@ -3,12 +3,14 @@
 Everything is searched on the normalized text; text values are read back from the ORIGINAL text
 as written (the address "蚌埠市南湖路 600 号" keeps its spaces, a traditional-script name stays
 traditional), less rendering damage: full-width digits become ASCII and PDF spacing between CJK
-characters goes (蚌 埠 市 -> 蚌埠市). Dates are ISO strings.
+characters goes (蚌 埠 市 -> 蚌埠市; see `extraction.field_text`). Dates are ISO strings. The contact
+details are read by `extraction.contact`.
 
 Where each field comes from, in order of trust:
 - agency: the title line (蚌埠市公安局 2020 年政府信息公开工作年度报告), then the preamble's self-naming
   (现公布X2022年…报告, 由X编制), then the contact department with its internal unit cut off
-  (池州市公安贵池分局办公室 -> 池州市公安贵池分局), then the AGENCY entities.
+  (池州市公安贵池分局办公室 -> 池州市公安贵池分局), then the report's own website (电子版可从X网站下载),
+  then the AGENCY entities.
 - year: the title, the self-naming sentence, the statistics period, a 2020年度政府信息公开 phrase,
   the first sentence opening with "2020年,", the publication date.
 Years inside quoted notice titles (《…关于做好2023年…的通知》) never count.
@@ -21,6 +23,8 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
+from extraction.contact import agency_of_department, extract_contact, find_department
+from extraction.field_text import clean_agency, clean_value, orig_value, trim_span
 from extraction.normalize import Normalized
 from extraction.numbers import date_value
 from extraction.schema import Contact, Entity, Section
@@ -43,24 +47,11 @@ def full_date(span: str) -> str | None:
     return v if v and len(v) == 10 and "X" not in v else None
 
 
-# --- shared helpers -------------------------------------------------------------------------
+# --- quoted notices -------------------------------------------------------------------------
 
 _QUOTE_RE = re.compile(r"《[^《》\n]{1,120}》")
 # A quoted title that is somebody's document, not this report (its year is not the report's).
 _NOTICE_WORDS = re.compile(r"通知|意见|办法|规定|条例|要点|方案|清单|任务|格式|决定|目录|规划|计划|函|关于")
-_SELF_REF = re.compile(r"^(?:我|本)(?:局|厅|委|办|部|院|署|机关|单位|县|市|区|镇|乡|街道|中心|们)")
-_AGENCY_TAIL = re.compile(
-    r"(?:局|厅|委员会|委|人民政府|政府|办公室|办公厅|办事处|署|部|院|中心|镇|乡|街道|苏木|县|市|区|州|省|盟|旗|"
-    r"支队|大队|所|站|处|总局|分局|管委会|管理委员会|集团|公司)$"
-)
-# Generic nouns that are no name: 分局, 市局, 县政府 (conventions: not AGENCY).
-_GENERIC = re.compile(
-    r"^[市县区省州镇乡]?(?:公安)?(?:分局|局|厅|委|政府|人民政府|办公室|中心|机关|部门|单位|街道)$"
-)
-_BAD_AGENCY = re.compile(
-    r"[，。；:：!?！？《》“”\"<>|,;、./A-Za-z]|政府信息公开|报告|年报|^关于|^由|在|按照|根据|依据|未|没有|全[县市区省镇乡]|我|本级"
-    r"|进行|梳理|建立|收到|开展|发生|新增|公开|实际|要求|精神|文件|领导|以来|工作(?!委员会)|各级|各部门|各单位"
-)
 
 
 def _notice_spans(text: str) -> list[tuple[int, int]]:
@@ -69,38 +60,6 @@ def _notice_spans(text: str) -> list[tuple[int, int]]:
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= pos < e for s, e in spans)
-
-
-_FULLWIDTH = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)} | {0x3000: " ", 0xA0: " "}
-_CJK_GAP_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
-_SPACE_RUN_RE = re.compile(r"\s+")
-
-
-def _orig(norm: Normalized, s: int, e: int, spaces: bool = False) -> str:
-    """The value under a normalized span as the original writes it, less rendering damage.
-
-    Full-width digits and letters become ASCII and spaces between two CJK characters go (PDF
-    spacing: 蚌 埠 市); with `spaces`, the other spaces stay as written ("南湖路 600 号"), else all
-    whitespace goes (names, phone numbers). A value broken across lines is taken from the
-    normalized text.
-    """
-    o = norm.orig_text(s, e)
-    if "\n" in o or "\t" in o:
-        o = norm.text[s:e]
-    o = o.translate(_FULLWIDTH)
-    return _SPACE_RUN_RE.sub(" ", _CJK_GAP_RE.sub("", o)).strip() if spaces else _SPACE_RUN_RE.sub("", o)
-
-
-def _clean_agency(s: str) -> str | None:
-    s = s.strip(" \t\u3000()（）[]【】“”\"'")
-    s = re.sub(r"^(?:关于|标题|名称)[:：]?|关于$", "", s).strip()
-    if not (2 <= len(s) <= 40) or _BAD_AGENCY.search(s) or _SELF_REF.match(s) or _GENERIC.match(s):
-        return None
-    if not _AGENCY_TAIL.search(s):
-        return None
-    if re.search(r"\d", s):
-        return None
-    return s
 
 
 # --- title and self-naming ------------------------------------------------------------------
@@ -209,29 +168,18 @@ def _title(text: str, first_section: int) -> _Title | None:
             gs, ge = s + m.start(g), s + m.end(g)
             nav = _NAV_RE.match(text, gs, ge)
             gs = nav.end() if nav else gs
-            if _clean_agency(text[gs:ge]):
+            if clean_agency(text[gs:ge]):
                 cand = (gs, ge)
                 break
         if cand:
             return _Title(cand, year, (s, e))
         prev = lines[i - 1] if i else None
-        if prev and prev[1] - prev[0] <= 30 and _clean_agency(text[prev[0] : prev[1]]):
+        if prev and prev[1] - prev[0] <= 30 and clean_agency(text[prev[0] : prev[1]]):
             found.append(_Title(prev, year, (s, e)))
         else:
             found.append(_Title(None, year, (s, e)))
     with_agency = [t for t in found if t.agency]
     return (with_agency or found or [None])[0]
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    raw = text[s:e]
-    lead = len(raw) - len(raw.lstrip(" \t\u3000()（）“”\"'"))
-    trail = len(raw) - len(raw.rstrip(" \t\u3000()（）“”\"'、,，;；"))
-    s2, e2 = s + lead, e - trail
-    m = re.match(r"(?:关于|标题|名称)[:：]?", text[s2:e2])
-    if text.endswith("关于", s2, e2):
-        e2 -= 2
-    return (s2 + m.end() if m else s2), e2
 
 
 def _compiler_subjects(head: str) -> list[tuple[int, int, int]]:
@@ -260,8 +208,8 @@ def _self_naming(text: str, notices: list[tuple[int, int]]) -> tuple[tuple[int, 
         nonlocal best
         if _inside(s0, notices):
             return False
-        s, e = _trim(text, s0, e0)
-        name = _agency_of_department(text[s:e]) if unit else _clean_agency(text[s:e])
+        s, e = trim_span(text, s0, e0)
+        name = agency_of_department(text[s:e]) if unit else clean_agency(text[s:e])
         if not name:
             return False
         k = s + max(0, text.find(name, s, e) - s)
@@ -281,102 +229,6 @@ def _self_naming(text: str, notices: list[tuple[int, int]]) -> tuple[tuple[int, 
         if accept(at, s0, e0, None, True):
             break
     return (best[1], best[2]) if best else (None, None)
-
-
-# --- contact --------------------------------------------------------------------------------
-
-_DEPT_RES = (
-    re.compile(r"请(?:与|于|向|同|和|致电)(?P<d>[^，。；,;()\n]{2,40}?)(?:联系|联络|咨询|反映)"),
-    re.compile(r"联系(?:单位|部门|机构)[:：][ \t]*(?P<d>[^，。；,;()\s]{2,40})"),
-)
-_STOP = r"(?=[，,。；;)\n]|邮编|邮政编码|联系电话|电话|传真|电子邮箱|邮箱|[Ee]-?mail|网址|$)"
-_ADDR_RE = re.compile(rf"地址(?:[:：]|为|是)[ \t]*(?P<a>[^，,。；;)\n]{{4,60}}?){_STOP}")
-_ADDR_LIKE = re.compile(r"(?:路|街|大道|道|巷|号|楼|大厦|广场|村|院|中心|区)")
-_UNLABELLED_ADDR_RE = re.compile(rf"联系[ \t]*\([ \t]*(?P<a>[^，,。；;)\n:：]{{4,60}}?){_STOP}")
-_POST_RE = re.compile(r"(?:邮编|邮政编码)[ \t]*[:：为]?[ \t]*(\d{6})(?!\d)")
-_PHONE_LABEL_RE = re.compile(r"电话(?:号码)?(?:/传真|及传真|、传真)?[ \t]*[:：为]?[ \t]*|联系方式[:：][ \t]*")
-_PHONE_RE = re.compile(r"(?:\(0\d{2,3}\)|0\d{2,3}[-—－]?)\d{7,8}(?:[-—－]\d{1,4})?(?!\d)|1[3-9]\d{9}(?!\d)")
-_PHONE_SEP_RE = re.compile(r"[ \t]*(?:[、,，/;；]|或|和|及)?[ \t]*")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_URL_RE = re.compile(
-    r"https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+|(?<![@\w.])www\.[A-Za-z0-9\-.]+[A-Za-z](?:/[A-Za-z0-9\-._~/?#=&%]*)?"
-)
-# A bare government domain written out: sthjj.ordos.gov.cn (searched only when ".gov.cn" occurs).
-_GOV_DOMAIN_RE = re.compile(r"(?<![@\w./])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.gov\.cn(?:/[A-Za-z0-9\-._~/?#=&%]*)?")
-# Internal units a contact department ends with, cut off to get the publishing body.
-_UNIT_RE = re.compile(r"^[^局厅委府院署部]{0,20}(?:办公室|科|处|股|室|支队|大队|中心|组|办|队|站)$")
-_WHOLE_BODY_RE = re.compile(r"办事处|人民政府|政府|委员会|管委会|管理委员会")
-_BODY_END_RE = re.compile(r"(?:分局|局|厅|委员会|委|人民政府|政府(?!信息)|办事处|院|署|部|镇|乡|街道)")
-
-
-# 本报告的电子版可从阜阳市公安局网站…下载: the body named by its own website (when nothing better).
-_SITE_RE = re.compile(
-    rf"电子版[^{_NB}]{{0,8}}?(?:在|从|于|到|登录)(?P<a>[^{_NB}]{{2,30}}?)(?:门户)?(?:网站|政府网|网)"
-)
-
-
-def _department(norm: Normalized) -> tuple[int, int] | None:
-    text = norm.text
-    for rx in _DEPT_RES:
-        for m in rx.finditer(text):
-            s, e = _trim(text, m.start("d"), m.end("d"))
-            d = text[s:e]
-            if _SELF_REF.fullmatch(d) or re.fullmatch(r"(?:我|本)\w{0,3}", d) or len(d) < 2:
-                continue
-            return s, e
-    return None
-
-
-def _agency_of_department(dept: str) -> str | None:
-    """The body a contact department belongs to: 池州市公安贵池分局办公室 -> 池州市公安贵池分局."""
-    if _SELF_REF.match(dept):
-        return None
-    for m in reversed(list(_BODY_END_RE.finditer(dept))):
-        rest = dept[m.end() :]
-        if rest and _UNIT_RE.match(rest) and m.end() >= 3 and not _WHOLE_BODY_RE.fullmatch(rest):
-            return _clean_agency(dept[: m.end()])
-    return _clean_agency(dept)
-
-
-def _phones(norm: Normalized) -> list[str]:
-    text, out = norm.text, []
-    for m in _PHONE_LABEL_RE.finditer(text):
-        pos = m.end()
-        while True:
-            p = _PHONE_RE.match(text, pos)
-            if not p:
-                break
-            out.append(_orig(norm, p.start(), p.end()))
-            sep = _PHONE_SEP_RE.match(text, p.end())
-            pos = sep.end() if sep else p.end()
-    return list(dict.fromkeys(out))
-
-
-def _contact(norm: Normalized, dept: tuple[int, int] | None) -> Contact:
-    text = norm.text
-    c = Contact()
-    if dept:
-        c.department = _orig(norm, *dept)
-    m = _ADDR_RE.search(text) or _UNLABELLED_ADDR_RE.search(text)
-    if m and _ADDR_LIKE.search(m.group("a")):
-        s, e = _trim(text, m.start("a"), m.end("a"))
-        c.address = _orig(norm, s, e, spaces=True)
-    m = _POST_RE.search(text)
-    if m:
-        c.postcode = m.group(1)
-    c.phone = _phones(norm)
-    if "@" in text:
-        c.email = list(dict.fromkeys(_orig(norm, m.start(), m.end()) for m in _EMAIL_RE.finditer(text)))
-    found = list(_URL_RE.finditer(text)) if ("http" in text or "www." in text) else []
-    if ".gov.cn" in text:
-        taken = [(m.start(), m.end()) for m in found]
-        found += [m for m in _GOV_DOMAIN_RE.finditer(text) if not any(s <= m.start() < e for s, e in taken)]
-    urls = []
-    for m in sorted(found, key=lambda m: m.start()):
-        u = m.group().rstrip(".,;:'")
-        urls.append(_orig(norm, m.start(), m.start() + len(u)))
-    c.website = list(dict.fromkeys(urls))
-    return c
 
 
 # --- period, published, year ----------------------------------------------------------------
@@ -458,8 +310,13 @@ def _year_fallback(text: str, notices: list[tuple[int, int]]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-# --- agency from entities -------------------------------------------------------------------
+# --- agency fallbacks: the report's website, the AGENCY entities -------------------------
 
+# 本报告的电子版可从阜阳市公安局网站…下载: the body named by its own website (when nothing better).
+_SITE_RE = re.compile(
+    rf"电子版[^{_NB}]{{0,8}}?(?:在|从|于|到|登录)(?P<a>[^{_NB}]{{2,30}}?)(?:门户)?(?:网站|政府网|网)"
+)
+# Superior bodies a report cites (国务院办公厅, 市政府), never its publisher.
 _SUPERIOR = re.compile(
     r"^(?:国务院|国务院办公厅|中共中央|党中央|中央|省委|市委|县委|区委|省政府|市政府|县政府|区政府)$"
 )
@@ -476,8 +333,8 @@ def _agency_from_entities(
     for e in entities:
         if e.label != "AGENCY" or _inside(e.start, orig_notices):
             continue
-        name = _SPACE_RUN_RE.sub("", e.text.translate(_FULLWIDTH))
-        if _SUPERIOR.match(name) or not _PLACE.match(name) or not _clean_agency(name):
+        name = clean_value(e.text)
+        if _SUPERIOR.match(name) or not _PLACE.match(name) or not clean_agency(name):
             continue
         counts[name] += 1
         first.setdefault(name, e.start)
@@ -519,23 +376,23 @@ def extract_fields(norm: Normalized, entities: list[Entity], sections: list[Sect
     notices = _notice_spans(text[: _HEAD_CHARS * 2])
     title = _title(text, first_sec)
     named, named_year = _self_naming(text, notices)
-    dept = _department(norm)
+    dept = find_department(norm)
     period, period_year = _period(text)
 
     agency = None
     span = (title.agency if title else None) or named
     if span:
-        agency = _orig(norm, *_trim(text, *span))
+        agency = orig_value(norm, *trim_span(text, *span))
     elif dept:
-        agency = _agency_of_department(text[dept[0] : dept[1]])
+        agency = agency_of_department(text[dept[0] : dept[1]])
         if agency:
             s = dept[0]
-            agency = _orig(norm, s, s + len(agency))
+            agency = orig_value(norm, s, s + len(agency))
     if agency is None:
         m = _SITE_RE.search(text, 0, _HEAD_CHARS)
-        if m and (name := _clean_agency(m.group("a"))):
+        if m and (name := clean_agency(m.group("a"))):
             k = text.find(name, m.start("a"))
-            agency = _orig(norm, k, k + len(name))
+            agency = orig_value(norm, k, k + len(name))
     if agency is None:
         agency = _agency_from_entities(norm, entities, notices)
 
@@ -544,5 +401,5 @@ def extract_fields(norm: Normalized, entities: list[Entity], sections: list[Sect
     if year is None and published:
         year = int(published[:4]) - 1
     return DocFields(
-        agency=agency, year=year, period=period, published=published, contact=_contact(norm, dept)
+        agency=agency, year=year, period=period, published=published, contact=extract_contact(norm, dept)
     )

@@ -63,7 +63,15 @@ ACTIVE_ROWS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     ),
 }
 
-REQUEST_COLS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total")
+REQUEST_COLS = (
+    "natural_person",
+    "commercial",
+    "research",
+    "social_org",
+    "legal_service",
+    "other_org",
+    "total",
+)
 APPLICANT_COLS = REQUEST_COLS[:6]
 
 WITHHELD_ROWS = (

@@ -53,9 +53,19 @@ def findings_prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"precision": m["p"], "recall": m["r"]} | {k: m[k] for k in ("f1", "tp", "fp", "fn")}
 
 
+def _summed_counts(parts: list[dict[str, Any]]) -> tuple[int, int, int]:
+    tp, fp, fn = (sum(int(p[k]) for p in parts) for k in ("tp", "fp", "fn"))
+    return tp, fp, fn
+
+
+def sum_prf(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """P/R/F1 of the summed tp/fp/fn counts of several `prf` dicts (micro-average)."""
+    return prf(*_summed_counts(parts))
+
+
 def sum_findings(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """`findings_prf` of the summed counts of several findings dicts (micro-average)."""
-    return findings_prf(*(sum(int(p[k]) for p in parts) for k in ("tp", "fp", "fn")))
+    return findings_prf(*_summed_counts(parts))
 
 
 def ratio(correct: int, total: int) -> float:
@@ -71,6 +81,19 @@ def value_accuracy(correct: int, matched: int, n_gold: int) -> float:
 def per_label_gold(parts: list[dict[str, Any]]) -> int:
     """Number of gold entities behind several score dicts (strict tp + fn)."""
     return sum(int(p["strict"]["tp"]) + int(p["strict"]["fn"]) for p in parts)
+
+
+def _entity_block(
+    strict: dict[str, Any], overlap: dict[str, Any], correct: int, matched: int, n_gold: int
+) -> dict[str, Any]:
+    """One level of a `score_entities` dict: strict and overlap P/R/F1 and the value accuracy."""
+    return {
+        "strict": strict,
+        "overlap": overlap,
+        "value_accuracy": value_accuracy(correct, matched, n_gold),
+        "value_correct": correct,
+        "value_total": matched,
+    }
 
 
 # --- entities ------------------------------------------------------------------------------
@@ -156,21 +179,13 @@ def entity_scores(
     for lab in labels:
         matched = sum(1 for i, _ in strict if gold[i]["label"] == lab)
         correct = sum(1 for i in value_ok if gold[i]["label"] == lab)
-        per_label[lab] = {
-            "strict": counts(strict, lab),
-            "overlap": counts(overlap, lab),
-            "value_accuracy": value_accuracy(correct, matched, n_gold[lab]),
-            "value_correct": correct,
-            "value_total": matched,
-        }
-    return {
-        "strict": counts(strict, None),
-        "overlap": counts(overlap, None),
-        "value_accuracy": value_accuracy(len(value_ok), len(strict), len(gold)),
-        "value_correct": len(value_ok),
-        "value_total": len(strict),
-        "per_label": per_label,
-    }
+        per_label[lab] = _entity_block(
+            counts(strict, lab), counts(overlap, lab), correct, matched, n_gold[lab]
+        )
+    overall = _entity_block(
+        counts(strict, None), counts(overlap, None), len(value_ok), len(strict), len(gold)
+    )
+    return overall | {"per_label": per_label}
 
 
 def score_entities(gold: list[dict], pred: list[dict]) -> dict:
@@ -239,32 +254,21 @@ def entity_errors(
     return errors
 
 
-def sum_prf(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """P/R/F1 of the summed tp/fp/fn counts of several `prf` dicts (micro-average)."""
-    return prf(*(sum(int(p[k]) for p in parts) for k in ("tp", "fp", "fn")))
+def _pooled(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """`_entity_block` of several blocks, counts summed."""
+    return _entity_block(
+        sum_prf([p["strict"] for p in parts]),
+        sum_prf([p["overlap"] for p in parts]),
+        sum(p["value_correct"] for p in parts),
+        sum(p["value_total"] for p in parts),
+        per_label_gold(parts),
+    )
 
 
 def merge_entity_scores(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Micro-average of several `score_entities` dicts (counts summed, then divided)."""
-    """The `score_entities` dict from already computed strict and overlap matchings."""
     labels = sorted({lab for p in parts for lab in p["per_label"]})
-    per_label = {}
-    for lab in labels:
-        got = [p["per_label"][lab] for p in parts if lab in p["per_label"]]
-        vc, vt = sum(g["value_correct"] for g in got), sum(g["value_total"] for g in got)
-        per_label[lab] = {
-            "strict": sum_prf([g["strict"] for g in got]),
-            "overlap": sum_prf([g["overlap"] for g in got]),
-            "value_accuracy": value_accuracy(vc, vt, per_label_gold(got)),
-            "value_correct": vc,
-            "value_total": vt,
-        }
-    vc, vt = sum(p["value_correct"] for p in parts), sum(p["value_total"] for p in parts)
-    return {
-        "strict": sum_prf([p["strict"] for p in parts]),
-        "overlap": sum_prf([p["overlap"] for p in parts]),
-        "value_accuracy": value_accuracy(vc, vt, per_label_gold(parts)),
-        "value_correct": vc,
-        "value_total": vt,
-        "per_label": per_label,
+    per_label = {
+        lab: _pooled([p["per_label"][lab] for p in parts if lab in p["per_label"]]) for lab in labels
     }
+    return _pooled(parts) | {"per_label": per_label}

@@ -1,11 +1,11 @@
-"""Character-level labels for training: spans and cells <-> one tag per character, and cell alignment.
+"""Character-level labels of a gold record: entity tags and cell alignment.
 
 Gold records name entities by offsets but table cells only by value. For a record without cell
 offsets (real gold, corrected records) `align_cells` asks the rules table extractor where each
 cell's number token is and accepts its offsets only when the extractor read the gold value
 there; every other cell stays unlabelled and is reported, never guessed.
 
-Tags are plain strings here (`O`, `B-X`, `I-X`); `training.dataset` maps them to class ids.
+The tag functions and label lists live in `training.labels`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,21 +15,55 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Any
 
-from extraction.schema import AMOUNT_CELLS, LABELS, VERSIONS, all_cell_keys
+from extraction.schema import AMOUNT_CELLS, LABELS, VERSIONS
+from training.labels import (
+    CELL_KEYS,
+    CELL_LABELS,
+    NER_LABELS,
+    OUTSIDE,
+    TagError,
+    bio_tags,
+    cell_tags,
+    cells_from_tags,
+    spans_from_bio,
+)
 
 log = logging.getLogger(__name__)
 
-OUTSIDE = "O"
-# Every cell key of both template versions: the cell label set (a key of one version only is
-# still a valid label, so one dataset holds 2019 and 2021 reports).
-CELL_KEYS: tuple[str, ...] = tuple(sorted({k for v in VERSIONS for k in all_cell_keys(v)}))
 _CELL_KEY_SET = frozenset(CELL_KEYS)
-# The label lists, sorted (saved with the dataset and, later, the model config).
-NER_LABELS: tuple[str, ...] = tuple(sorted([OUTSIDE, *(f"{p}-{x}" for x in LABELS for p in "BI")]))
-CELL_LABELS: tuple[str, ...] = tuple(sorted([OUTSIDE, *(f"{p}-{k}" for k in CELL_KEYS for p in "BI")]))
+
+__all__ = [
+    "BAD_OFFSETS",
+    "BAD_VALUE",
+    "CELL_KEYS",
+    "CELL_LABELS",
+    "EXTRACTOR_ERROR",
+    "NER_LABELS",
+    "NOT_FOUND",
+    "NO_EXTRACTOR",
+    "NO_TEMPLATE",
+    "OUTSIDE",
+    "OVERLAP",
+    "ROW_MISMATCH",
+    "SUSPECT_TABLE",
+    "UNKNOWN_KEY",
+    "VALUE_MISMATCH",
+    "CellAlignment",
+    "ExtractFn",
+    "RecordLabels",
+    "TagError",
+    "align_cells",
+    "bio_tags",
+    "cell_tags",
+    "cells_from_tags",
+    "check_cell_offsets",
+    "entity_spans",
+    "label_record",
+    "spans_from_bio",
+    "token_shows",
+]
 
 # Why a non-null gold cell got no label (the card counts these).
 NO_TEMPLATE = "no_template"  # legacy/unknown format: no table template to read
@@ -45,10 +79,6 @@ NO_EXTRACTOR = "no_extractor"  # extraction.tables is not installed
 BAD_VALUE = "bad_value"  # the record's value is not a number
 
 
-class TagError(ValueError):
-    """Spans that cannot be written as one tag per character (overlap, empty, out of range)."""
-
-
 @dataclass
 class CellAlignment:
     """Where the cells of one record lie in its text.
@@ -62,86 +92,6 @@ class CellAlignment:
     cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     unaligned: dict[str, str] = field(default_factory=dict)
     blank: int = 0
-
-
-# --- tags <-> spans -------------------------------------------------------------------------
-
-
-def _check_spans(n: int, spans: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    ordered = sorted(spans, key=lambda s: (s[1], s[2]))
-    prev_end, prev = 0, None
-    for label, start, end in ordered:
-        if not 0 <= start < end <= n:
-            raise TagError(
-                f"[A001] span out of range or empty for a text of {n} chars, got: {(label, start, end)!r}"
-            )
-        if prev is not None and start < prev_end:
-            raise TagError(
-                f"[A002] overlapping spans cannot be tagged, got: {prev!r} and {(label, start, end)!r}"
-            )
-        prev_end, prev = end, (label, start, end)
-    return ordered
-
-
-def bio_tags(n: int, spans: Iterable[tuple[str, int, int]]) -> list[str]:
-    """One BIO tag per character of a text of length `n`.
-
-    Args:
-        n: length of the text.
-        spans: `(label, start, end)`, half-open, non-overlapping, non-empty.
-
-    Raises:
-        TagError: a span is empty, out of range, or overlaps another.
-    """
-    tags = [OUTSIDE] * n
-    for label, start, end in _check_spans(n, spans):
-        tags[start] = f"B-{label}"
-        tags[start + 1 : end] = [f"I-{label}"] * (end - start - 1)
-    return tags
-
-
-def spans_from_bio(tags: list[str]) -> list[tuple[str, int, int]]:
-    """Decode BIO tags into `(label, start, end)` spans, in text order.
-
-    An `I-X` that does not continue an `X` span starts a new one (model output may lack the `B-`).
-    """
-    spans: list[tuple[str, int, int]] = []
-    label: str | None = None
-    start = pos = 0
-    # Runs of equal tags are grouped at C speed; the loop sees a few runs per span, not every char.
-    for tag, run in groupby(tags):
-        n = len(list(run))
-        if tag == OUTSIDE or not (tag.startswith("I-") and tag[2:] == label):
-            if label is not None:
-                spans.append((label, start, pos))
-            label, start = (None, pos) if tag == OUTSIDE else (tag[2:], pos)
-            if tag.startswith("B-"):  # B-X B-X ...: every B but the last is a span of one char
-                spans.extend((tag[2:], pos + k, pos + k + 1) for k in range(n - 1))
-                start = pos + n - 1
-        pos += n
-    if label is not None:
-        spans.append((label, start, pos))
-    return spans
-
-
-def cell_tags(n: int, cells: Mapping[str, tuple[int, int]]) -> list[str]:
-    """One tag per character: `B-key`/`I-key` on each cell's number token, `O` elsewhere.
-
-    Raises:
-        TagError: a cell span is empty, out of range, or overlaps another.
-    """
-    return bio_tags(n, [(key, s, e) for key, (s, e) in cells.items()])
-
-
-def cells_from_tags(tags: list[str]) -> dict[str, tuple[int, int]]:
-    """Decode cell tags into `{key: (start, end)}`; a key tagged twice keeps its first span."""
-    out: dict[str, tuple[int, int]] = {}
-    for key, start, end in spans_from_bio(tags):
-        if key in out:
-            log.debug("cell %s tagged twice, keeping %s, dropping %s", key, out[key], (start, end))
-            continue
-        out[key] = (start, end)
-    return out
 
 
 # --- checking a token against a value ------------------------------------------------------

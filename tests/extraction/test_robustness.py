@@ -34,7 +34,9 @@ def test_robustness_rerendered_seeds_keep_cells_and_entities(shared: Path, tmp_p
     lines = []
     for doc, text, gold in _seed_pairs(shared):
         new_text, new_gold = rerender(text, gold, kind)
-        (gold_dir / doc.replace(".txt", ".json")).write_text(json.dumps(new_gold, ensure_ascii=False), encoding="utf-8")
+        (gold_dir / doc.replace(".txt", ".json")).write_text(
+            json.dumps(new_gold, ensure_ascii=False), encoding="utf-8"
+        )
         lines.append(dumps(extract_text(new_text, source=doc).to_json()))
     pred = tmp_path / "pred.jsonl"
     pred.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -23,32 +23,26 @@ from extraction.schema import APPEAL_COLS, LABELS, Cell
 from training import align
 from training.align import (
     BAD_OFFSETS,
-    CELL_KEYS,
     NO_TEMPLATE,
     NOT_FOUND,
     OVERLAP,
     ROW_MISMATCH,
     SUSPECT_TABLE,
     VALUE_MISMATCH,
-    TagError,
     align_cells,
-    bio_tags,
-    cell_tags,
-    cells_from_tags,
     check_cell_offsets,
-    spans_from_bio,
     token_shows,
 )
+from training.card import SPLITS, label_counts
 from training.dataset import (
-    SPLITS,
     DatasetError,
     build_dataset,
     decode_rows,
     doc_hash,
-    label_counts,
     load_dataset_dir,
     split_of,
 )
+from training.labels import CELL_KEYS, TagError, bio_tags, cell_tags, cells_from_tags, spans_from_bio
 
 # --- tag round trips ------------------------------------------------------------------------
 
