@@ -50,7 +50,8 @@ def _cn(n: int) -> str:
 # --- identities -------------------------------------------------------------------------------
 
 
-def _identity_findings(record: Record, version: str) -> list[Finding]:
+def identity_findings(record: Record, version: str) -> list[Finding]:
+    """The failing template identities of a record's tables (blank counts as 0)."""
     out: list[Finding] = []
     rq = TableValues(record, "requests")
     results = RESULT_ROWS[version]
@@ -238,7 +239,7 @@ def audit(
     out: list[Finding] = []
     template = version in VERSIONS
     if template:
-        out += _identity_findings(record, version)
+        out += identity_findings(record, version)
     out += _version_findings(record, table_evidence, regions)
     if template:
         out += _section_findings(record, norm)

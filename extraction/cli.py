@@ -41,6 +41,22 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _engine_and_models(engine: str | None, model: Path | None):
+    """Validate --engine/--model and load the models once for the whole batch."""
+    from extraction.engine import ENGINES, default_engine, load_models
+
+    engine = engine or default_engine(model)
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, got: {engine!r}")
+    if model is not None and not model.is_dir():
+        _fail(f"--model {model} is not a folder; give a folder holding ner/ and table/ checkpoints")
+    models = load_models(model) if engine != "rules" else None
+    if models is not None:
+        for w in models.warnings:
+            typer.echo(f"warning: {w}", err=True)
+    return engine, models
+
+
 @app.command()
 def extract(
     inputs: Annotated[
@@ -65,8 +81,20 @@ def extract(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log warnings for each failed input.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="rules | model | hybrid (default: hybrid when a model is present, else rules)."
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="A model folder holding ner/ and table/ checkpoints (default: the shipped one)."
+        ),
+    ] = None,
 ) -> None:
-    """Extract records from annual reports (rules engine).
+    """Extract records from annual reports.
 
     Exit code 0 when every input was extracted, 1 when some failed (see OUT.errors.jsonl),
     2 on a usage error.
@@ -83,9 +111,10 @@ def extract(
     if not files:
         _fail(f"no report files (.txt .md .html .htm .docx) found in: {', '.join(map(str, inputs))}")
     max_bytes = int(max_mb * 1_000_000)
+    engine, models = _engine_and_models(engine, model)
 
     def one(path: Path) -> dict:
-        return extract_path(path, max_bytes=max_bytes).to_json()
+        return extract_path(path, max_bytes=max_bytes, engine=engine, models=models).to_json()
 
     try:
         summary = run_batch(files, out, one, force=force, csv_out=csv_out, progress=not quiet)
@@ -108,6 +137,18 @@ def show(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the record as JSON instead of a summary.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="rules | model | hybrid (default: hybrid when a model is present, else rules)."
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="A model folder holding ner/ and table/ checkpoints (default: the shipped one)."
+        ),
+    ] = None,
 ) -> None:
     """Look at one report: a summary in the terminal, or an HTML page with --html."""
     _setup_logging(False)
@@ -117,7 +158,10 @@ def show(
 
     try:
         doc = read_document(report)
-        rec = extract_text(doc.text, source=str(report), encoding=doc.encoding).to_json()
+        engine, models = _engine_and_models(engine, model)
+        rec = extract_text(
+            doc.text, source=str(report), encoding=doc.encoding, engine=engine, models=models
+        ).to_json()
     except (ReadError, NotAReportError) as exc:
         _fail(str(exc), code=1)
     if as_json:

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extraction.engine import ENGINES, ModelSet
+from extraction.merge import DEFAULT_POLICY, get_policy
 from extraction.schema import RULES_VERSION, TABLES, Record
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,21 @@ def extract_text(
     source: str = "<text>",
     encoding: str = "utf-8",
     timer: StageTimer | None = None,
+    engine: str = "rules",
+    models: ModelSet | None = None,
+    policy: str = DEFAULT_POLICY,
 ) -> Record:
-    """Extract one report from its decoded text with the rules engine.
+    """Extract one report from its decoded text.
 
     Args:
         text: the decoded report text; every offset in the record points into it.
         source: where the text came from (path), recorded as provenance.
         encoding: the encoding the text was decoded from.
         timer: optional per-stage timer (for `nianbao bench`).
+        engine: "rules", "model" (entities and cells from the models) or "hybrid" (both, merged
+            by `policy`). Without loaded models the rules run, and the record says so.
+        models: the loaded models (`extraction.engine.load_models`), needed by model/hybrid.
+        policy: the merge policy name for hybrid (`extraction.merge.POLICIES`).
 
     Raises:
         NotAReportError: the text shows no sign of being an annual report.
@@ -74,6 +83,8 @@ def extract_text(
     from extraction.sections import decide_version, find_sections
     from extraction.tables import detect_table_version, extract_tables
 
+    if engine not in ENGINES:
+        raise ValueError(f"[P002] unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     t = timer or _NULL_TIMER
     with t.stage("normalize"):
         norm = normalize(text)
@@ -116,10 +127,47 @@ def extract_text(
         if has_tables:
             record.warnings.append(f"tables not read: template version {version} is unsupported")
     record.warnings.extend(tables.notes)
+    if engine != "rules":
+        _apply_models(record, text, engine, models, tables.regions, policy, t)
     with t.stage("audit"):
         record.findings = audit(record, norm, evidence, tables.regions)
     record.confidence = _record_confidence(record)
     return record
+
+
+def _apply_models(
+    record: Record,
+    text: str,
+    engine: str,
+    models: ModelSet | None,
+    regions: dict[str, tuple[int, int]],
+    policy_name: str,
+    t: StageTimer,
+) -> None:
+    """Run the models and put their entities and cells into the record (model) or merge (hybrid)."""
+    if models is None or not models.any:
+        reasons = models.warnings if models is not None else ["no models loaded"]
+        record.warnings.extend(reasons)
+        record.warnings.append(f"engine {engine} fell back to rules: no usable model")
+        return
+    record.warnings.extend(models.warnings)
+    record.model_version = models.version
+    record.engine = engine
+    policy = get_policy(policy_name)
+    if models.ner is not None:
+        with t.stage("model_ner"):
+            predicted = models.ner.predict(text)
+        record.entities = predicted if engine == "model" else policy.entities(record.entities, predicted)
+    version = record.format_version
+    if models.table is not None and version in ("2019", "2021"):
+        with t.stage("model_table"):
+            cells = models.table.predict(text, version, regions or None)
+        if engine == "model":
+            record.cells = {tb: cells.get(tb, {}) for tb in TABLES}
+        else:
+            record.cells = policy.cells(record.cells, cells, version)
+    if engine == "hybrid":
+        record.engine = f"hybrid:{policy.name}"
 
 
 def _record_confidence(record: Record) -> float:
@@ -131,13 +179,28 @@ def _record_confidence(record: Record) -> float:
     return round(max(0.0, base * (0.8**n_identity)), 4)
 
 
-def extract_path(path: Path, timer: StageTimer | None = None, max_bytes: int = 5_000_000) -> Record:
+def extract_path(
+    path: Path,
+    timer: StageTimer | None = None,
+    max_bytes: int = 5_000_000,
+    engine: str = "rules",
+    models: ModelSet | None = None,
+    policy: str = DEFAULT_POLICY,
+) -> Record:
     """Read one file and extract it (raises `extraction.io.ReadError` or `NotAReportError`)."""
     from extraction.io import read_document
 
     t = timer or _NULL_TIMER
     with t.stage("read"):
         doc = read_document(path, max_bytes=max_bytes)
-    record = extract_text(doc.text, source=str(path), encoding=doc.encoding, timer=timer)
+    record = extract_text(
+        doc.text,
+        source=str(path),
+        encoding=doc.encoding,
+        timer=timer,
+        engine=engine,
+        models=models,
+        policy=policy,
+    )
     record.warnings[:0] = doc.warnings
     return record
