@@ -224,10 +224,11 @@ def bench(
 
 def _gather() -> None:
     """Add the subcommands of the other packages (their modules import nothing heavy)."""
-    from training.cli import dataset_app, synth
+    from training.cli import dataset_app, synth, train_app
 
     app.command()(synth)
     app.add_typer(dataset_app, name="dataset")
+    app.add_typer(train_app, name="train")
 
 
 _gather()

@@ -114,3 +114,71 @@ def synth(
         f"in {summary.seconds:.1f}s -> {out}",
         err=True,
     )
+
+
+train_app = typer.Typer(
+    help="Train the models: pretrain the encoder, fine-tune NER and table models.", no_args_is_help=True
+)
+
+_OVERRIDES_HELP = "Dotted overrides of the config, e.g. train.lr=3e-4 train.max_steps=200 out.dir=out/x."
+
+
+def _train(kind: str, config: Path, overrides: list[str] | None, resume_from: Path | None = None) -> None:
+    from training.config import ConfigError, load_config
+
+    if not config.is_file():
+        _fail(f"--config {config} not found; see training/configs/ for examples")
+    try:
+        cfg = load_config(config, kind, overrides or [])
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        if kind == "pretrain":
+            from training.pretrain import run_pretrain
+
+            out = run_pretrain(cfg)
+        else:
+            from training.train import run_train
+
+            out = run_train(cfg, resume_from=resume_from)
+    except ImportError as exc:
+        _fail(f"training needs the ml extras ({exc.name} missing): pip install -e '.[ml]'")
+    except (ValueError, FileExistsError, FileNotFoundError) as exc:
+        _fail(" ".join(str(exc).split()))
+    typer.echo(f"wrote checkpoint {out} (manifest: {out}/manifest.json)", err=True)
+
+
+@train_app.command("pretrain")
+def train_pretrain(
+    config: Annotated[Path, typer.Option("--config", help="A pretrain config (.json/.toml).")],
+    overrides: Annotated[list[str] | None, typer.Argument(help=_OVERRIDES_HELP)] = None,
+) -> None:
+    """Pretrain the char-level BERT-style encoder with masked-language modelling.
+
+    Example: nianbao train pretrain --config training/configs/pretrain-default.json train.max_steps=2000
+    """
+    _train("pretrain", config, overrides)
+
+
+@train_app.command("ner")
+def train_ner(
+    config: Annotated[Path, typer.Option("--config", help="A NER config (.json/.toml).")],
+    overrides: Annotated[list[str] | None, typer.Argument(help=_OVERRIDES_HELP)] = None,
+    resume_from: Annotated[
+        Path | None, typer.Option("--resume-from", help="Continue from this NER checkpoint (same labels).")
+    ] = None,
+) -> None:
+    """Fine-tune the NER model (BIO over AGENCY, COUNT, AMOUNT, DATE) on a built dataset."""
+    _train("ner", config, overrides, resume_from)
+
+
+@train_app.command("table")
+def train_table(
+    config: Annotated[Path, typer.Option("--config", help="A table config (.json/.toml).")],
+    overrides: Annotated[list[str] | None, typer.Argument(help=_OVERRIDES_HELP)] = None,
+    resume_from: Annotated[
+        Path | None, typer.Option("--resume-from", help="Continue from this table checkpoint (same labels).")
+    ] = None,
+) -> None:
+    """Fine-tune the table-structure model (cell keys for every number of the table regions)."""
+    _train("table", config, overrides, resume_from)
