@@ -13,7 +13,7 @@ from typing import Any
 from extraction.schema import TABLES
 from training.synth.marks import CELL, ENT, FIELD, FURNITURE, HEAD, Marked
 
-GENERATOR_VERSION = "synth.v1"
+GENERATOR_VERSION = "synth.v2"  # v2: realism pass (openings, wording, layout and noise rates)
 _LIST_FIELDS = ("phone", "email", "website")
 
 

@@ -10,6 +10,7 @@ instead, recorded in `damaged` with the true value kept in the gold.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from random import Random
@@ -22,8 +23,6 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _GAP_RE = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
 _FULL_DIGITS = str.maketrans("0123456789()", "０１２３４５６７８９（）")
 _HALF_PUNCT = str.maketrans("，（）：；", ",():;")
-# What NFKC does to a report: the corpus texts (web copies) all arrive like this.
-_NFKC_PUNCT = str.maketrans("，（）：；！？　０１２３４５６７８９", ",():;!? 0123456789")
 CONFUSABLE = {
     "日": "曰", "曰": "日", "己": "已", "已": "己", "人": "入", "入": "人", "未": "末", "末": "未", "土": "士",
     "士": "土", "千": "干", "干": "千", "大": "太", "天": "夭", "王": "玉", "贝": "见", "戊": "戌", "免": "兔",
@@ -61,7 +60,9 @@ class NoiseRates:
 
 LEVELS = {
     "none": NoiseRates(),
-    "low": NoiseRates(0.03, 0.02, 0.12, 0.08, 0.02, 0.15, 0.0015, 0.001, 0.001, 0.02, 0.01, 0.1),
+    # traditional and pinyin_doc at the corpus's own rates (13% and 6% of its reports); spaced and
+    # full-width lines rarer than before (the corpus: 1% of reports with a spaced line)
+    "low": NoiseRates(0.01, 0.01, 0.12, 0.12, 0.05, 0.15, 0.0015, 0.001, 0.001, 0.02, 0.01, 0.1),
     "high": NoiseRates(0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.012, 0.006, 0.006, 0.15, 0.08, 0.35),
 }
 
@@ -73,17 +74,26 @@ def rates_for(level: str) -> NoiseRates:
     return LEVELS[level]
 
 
+# Characters traditional copies mostly leave as they are (台 194 times in the corpus, 臺 13).
+_KEEP_IN_TRADITIONAL = frozenset("台")
+
+
 @lru_cache(maxsize=1)
 def _s2t() -> dict[int, str]:
     """Simplified → traditional, character by character (opencc's STCharacters, first choice)."""
     from importlib import resources
 
-    data = resources.files("opencc").joinpath("dictionary/STCharacters.txt").read_text(encoding="utf-8")
+    d = resources.files("opencc").joinpath("dictionary")
+    # Real traditional copies write the Taiwan forms (為, 眾), not opencc's standard ones (爲, 衆).
+    tw = dict(
+        line.split("\t")[:2] for line in d.joinpath("TWVariants.txt").read_text(encoding="utf-8").splitlines()
+    )
     table: dict[int, str] = {}
-    for line in data.splitlines():
+    for line in d.joinpath("STCharacters.txt").read_text(encoding="utf-8").splitlines():
         src, _, dst = line.partition("\t")
         dst = dst.split(" ")[0]
-        if len(src) == 1 and len(dst) == 1 and src != dst:
+        dst = tw.get(dst, dst).split(" ")[0]
+        if len(src) == 1 and len(dst) == 1 and src != dst and src not in _KEEP_IN_TRADITIONAL:
             table[ord(src)] = dst
     return table
 
@@ -145,10 +155,26 @@ def _char_edits(rng: Random, text: str, mask: bytearray, r: NoiseRates) -> list[
     return list(edits.values())
 
 
-def _pinyin(rng: Random, text: str, mask: bytearray, rate: float) -> list[Edit]:
-    """Pinyin after characters: 報(bào)告."""
+@lru_cache(maxsize=1)
+def _t2s_back() -> dict[str, str]:
+    """Traditional characters the conversion writes → their simplified source."""
+    return {t: chr(s) for s, t in _s2t().items()}
+
+
+def _pinyin(rng: Random, text: str, mask: bytearray, rate: float, traditional: bool) -> list[Edit]:
+    """Pinyin after characters: 報(bào)告. The mirror sites that do this convert to traditional
+    script and annotate the converted characters (報, 據, 務, not 中 or 公), so in a traditional
+    text only those are candidates, at a higher rate."""
     table = pinyin_table()
     edits = []
+    if traditional:
+        back = _t2s_back()
+        spots = [i for i, c in enumerate(text) if c in back and rng.random() < min(1.0, rate * 3)]
+        for i in spots:
+            py = table.get(back[text[i]])
+            if py and mask[i] != 1:
+                edits.append(Edit(i + 1, i + 1, f"({py})"))
+        return edits
     for i in _sample_positions(rng, len(text), rate):
         py = table.get(text[i])
         if py and mask[i] != 1:
@@ -244,12 +270,25 @@ def _artifacts(rng: Random, doc: Marked) -> str:
     return kind
 
 
+def nfkc_table(text: str) -> dict[int, str]:
+    """What NFKC does to the characters of a text, where it maps one character to one character
+    (so a 1:1 translation keeps every offset): ，（）：；！？ full-width digits and letters, 　, ％ …"""
+    table = {}
+    for c in set(text):
+        n = unicodedata.normalize("NFKC", c)
+        if n != c and len(n) == 1:
+            table[ord(c)] = n
+    return table
+
+
 def apply_punctuation(rng: Random, doc: Marked) -> str:
     """The punctuation width of the report's source: full-width as written, half-width as web
     copies deliver it (NFKC), or mixed line by line. A rendering, applied at every noise level."""
-    style = rng.choices(("full", "nfkc", "mixed"), weights=(50, 35, 15))[0]
+    # Every text of ../shared/corpus (web copies) is NFKC-folded; reports taken from PDF or Word
+    # keep full-width punctuation, and a few mix the two (seed 001).
+    style = rng.choices(("full", "nfkc", "mixed"), weights=(40, 50, 10))[0]
     if style == "nfkc":
-        doc.translate(doc.text.translate(_NFKC_PUNCT))
+        doc.translate(doc.text.translate(nfkc_table(doc.text)))
     elif style == "mixed":
         _translate_lines(rng, doc, rng.uniform(0.2, 0.8), _HALF_PUNCT)
     return style
@@ -296,8 +335,12 @@ def apply_noise(rng: Random, doc: Marked, r: NoiseRates) -> dict[str, object]:
     # The character-level steps are computed on one text and applied as one edit list.
     text, mask = doc.text, _protected(doc)
     edits: list[Edit] = []
-    if r.pinyin_doc and rng.random() < r.pinyin_doc:
-        edits += _pinyin(rng, text, mask, r.pinyin_char)
+    # Pinyin comes with the traditional conversion of mirror sites (every such corpus report is
+    # traditional), so with a traditional rate it only follows the conversion, at the same overall rate.
+    trad = bool(done.get("traditional"))
+    p_pinyin = (min(1.0, r.pinyin_doc / r.traditional) if trad else 0.0) if r.traditional else r.pinyin_doc
+    if r.pinyin_doc and rng.random() < p_pinyin:
+        edits += _pinyin(rng, text, mask, r.pinyin_char, trad)
         done["pinyin"] = True
     chars = _char_edits(rng, text, mask, r)
     edits += chars + _spaces(rng, text, r.space_lines) + _line_breaks(rng, doc, mask, r.line_break)

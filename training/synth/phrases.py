@@ -45,6 +45,9 @@ class Ctx:
     period: dict[str, str] | None = None
     published: str | None = None
     agency_marked: bool = False  # the first full self-naming carries the `agency` field
+    law_said: bool = False  # the regulation's full citation has been written
+    law_short: str = ""  # its short name once the report said "以下简称《条例》"
+    contact_done: bool = False  # the contact sentence has been written
 
     def self_name(self) -> list[Piece]:
         """The agency's full name as an AGENCY entity; the first one is the `agency` field."""
@@ -60,12 +63,12 @@ class Ctx:
         return int(round(lo * (hi / lo) ** self.rng.random()))
 
 
-_SINCE_RE = re.compile(r"^@(\d{4}) ")
+SINCE_RE = re.compile(r"^@(\d{4}) ")
 
 
 def since(pattern: str) -> int:
     """The first year a pattern fits (prefix ``@2016 ``: 政务新媒体 did not exist in 2010)."""
-    m = _SINCE_RE.match(pattern)
+    m = SINCE_RE.match(pattern)
     return int(m.group(1)) if m else 0
 
 
@@ -80,7 +83,7 @@ def compile_pattern(pattern: str) -> tuple[Any, ...]:
     """Tokens of a pattern: str, ("alt", alternatives), ("slot", name, arg)."""
     out: list[Any] = []
     pos = 0
-    m = _SINCE_RE.match(pattern)
+    m = SINCE_RE.match(pattern)
     if m:
         pattern = pattern[m.end() :]
     for m in _TOKEN_RE.finditer(pattern):

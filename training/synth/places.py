@@ -264,13 +264,14 @@ def sample_agency(rng: Random, year: int) -> Agency:
             name = county.name + name
         level_word = "街道" if street else town[-1]
         short = "街道办事处" if street else f"{level_word}政府"
-        self_word = rng.choice(("本机关", "我街道" if street else f"我{level_word}"))
+        own = rng.choice(("我街道", "我街", "本街道")) if street else f"我{level_word}"
+        self_word = rng.choices((own, "本机关", "本单位"), weights=(85, 8, 7))[0]
         units = ["党政办公室", "党政综合办公室", "便民服务中心", "综合行政执法队"]
         parent_word = _level_word(county.name) if county else "县"
     else:
         body = rng.choice(bodies_for(level, year))
         suffix = suffix_of(body, level)
-        self_word = body.self_word if rng.random() < 0.7 else "本机关"
+        self_word = body.self_word if rng.random() < 0.9 else rng.choice(("本机关", "本单位", "我单位"))
         units = list(body.units)
         if level == "province":
             name, level_word = prov.name + suffix, prov_word
@@ -294,6 +295,12 @@ def sample_agency(rng: Random, year: int) -> Agency:
         else:
             raise ValueError(f"[Y202] county-level agency without a county, got: {level!r}")
         short = level_word + suffix
+        if body.key == "gov" and level_word:  # a government writes 我市 / 我县 / 我区, not 本机关
+            self_word = f"我{level_word[-1]}" if rng.random() < 0.8 else "本机关"
+        elif body.key == "gov_office":
+            self_word = "我办" if rng.random() < 0.7 else "本机关"
+        elif suffix.endswith("厅") and self_word == "我局":  # a provincial 公安厅 writes 我厅
+            self_word = "我厅"
         parent_word = level_word or _level_word(county.name if county else "区")
     area = city.area if city else (prov.cities[0].area if prov.cities else "010")
     seat = county if level in ("county", "township") else city if level == "city" else None

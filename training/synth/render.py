@@ -17,7 +17,9 @@ from training.synth.fmt import Piece, plain
 from training.synth.tables import Grid
 
 LAYOUTS = ("tab", "pipe", "markdown", "cell_lines", "blank_sep", "aligned")
-LAYOUT_WEIGHTS = (40, 22, 6, 12, 5, 15)
+# Web copies (all of ../shared/corpus) give pipe rows or one cell per line, never tabs; tabs and
+# aligned columns come from Word and PDF copies (the seeds).
+LAYOUT_WEIGHTS = (20, 30, 3, 17, 20, 10)
 
 
 @dataclass
@@ -46,8 +48,8 @@ class TableStyle:
             else rng.choices(("first", "repeat", "drop", "mixed"), weights=(6, 2, 2, 1))[0],
             split_header=layout in ("tab", "aligned", "pipe") and rng.random() < 0.3,
             wrap_labels=rng.choice((0.0, 0.0, 0.0, 0.15, 0.4)),
-            cell_prefix=rng.choice(("\t", "")),
-            cell_suffix=" |" if rng.random() < 0.25 else "",
+            cell_prefix="\t" if rng.random() < 0.25 else "",
+            cell_suffix=" |" if rng.random() < 0.4 else "",
             pipe_lead=rng.random() < 0.3,
             stray_blank=rng.choice((0.0, 0.0, 0.03, 0.1)),
         )

@@ -37,6 +37,8 @@ def _pstart(ctx: Ctx, arg: str) -> list[Piece]:
 
 @slot("PEND")
 def _pend(ctx: Ctx, arg: str) -> list[Piece]:
+    if ctx.rng.random() < 0.25:  # 自2020年1月1日起至12月31日止: the year is not repeated
+        return fmt.month_day(ctx.rng, ctx.st, 12, 31)
     return fmt.ymd(ctx.rng, ctx.st, ctx.year, 12, 31)
 
 
@@ -211,41 +213,6 @@ def _hotline(ctx: Ctx, arg: str) -> list[Piece]:
 def _work(ctx: Ctx, arg: str) -> list[Piece]:
     work = ctx.ag.body.work if ctx.ag.body else ("乡村振兴", "人居环境整治", "民生保障", "基层治理")
     return [plain(ctx.rng.choice(work))]
-
-
-@slot("LAW")
-def _law(ctx: Ctx, arg: str) -> list[Piece]:
-    if ctx.version == "legacy":
-        return [
-            plain(
-                ctx.rng.choice(
-                    (
-                        "《中华人民共和国政府信息公开条例》",
-                        "《中华人民共和国政府信息公开条例》（以下简称《条例》）",
-                    )
-                )
-            )
-        ]
-    tail = ctx.rng.choice(
-        ("（国务院令第711号）", "（以下简称《条例》）", "", "（国务院令第711号，以下简称《条例》）")
-    )
-    return [plain(f"《中华人民共和国政府信息公开条例》{tail}")]
-
-
-@slot("NOTICE")
-def _notice(ctx: Ctx, arg: str) -> list[Piece]:
-    office = _a("国务院办公厅政府信息与政务公开办公室")
-    if ctx.version == "2021":
-        return [
-            plain("《"),
-            office,
-            plain("关于印发<中华人民共和国政府信息公开工作年度报告格式>的通知》（国办公开办函〔2021〕30号）"),
-        ]
-    return [
-        plain("《"),
-        office,
-        plain("关于政府信息公开工作年度报告有关事项的通知》（国办公开办函〔2019〕60号）"),
-    ]
 
 
 @slot("DOC")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from training.synth import bank_front as F
 from training.synth import fmt
+from training.synth import slots_front as _front_slots  # noqa: F401  (registers its slots)
 from training.synth.fmt import Piece, emit, ent, plain
 from training.synth.marks import HEAD, REGION, Builder
 from training.synth.phrases import Ctx, expand, field_pieces, for_year, slot
@@ -135,16 +136,20 @@ class Writer:
     def __init__(self, ctx: Ctx, b: Builder) -> None:
         self.ctx, self.b, rng = ctx, b, ctx.rng
         self.par_sep = rng.choice(("\n", "\n", "\n\n"))
-        self.indent = rng.choices(("", "  ", "　　", "\t"), weights=(80, 8, 8, 4))[0]
+        self.indent = rng.choices(("", "  ", "　　", "\t"), weights=(88, 5, 6, 1))[0]
+        # Numbering forms weighted as ../shared/corpus shows them (一、 in nearly every report).
         self.head_fmt = rng.choices(
-            ("{n}、{t}", "{n} 、{t}", "{n}．{t}", "第{n}部分 {t}", "{n}、{t}。"), weights=(80, 5, 5, 4, 6)
+            ("{n}、{t}", "{n} 、{t}", "{n}．{t}", "第{n}部分 {t}", "{n}、{t}。"), weights=(88, 3, 1, 1, 7)
         )[0]
-        self.md = rng.random() < 0.08
+        self.md = rng.random() < 0.03  # markdown marks (seed 000's conversion); the corpus has none
         self.sub_fmt = rng.choices(
-            ("（{n}）{t}", "({n}){t}", "{d}.{t}", "（{d}）{t}", "{d}、{t}"), weights=(55, 20, 10, 8, 7)
+            ("（{n}）{t}", "({n}){t}", "{d}.{t}", "（{d}）{t}", "{d}、{t}"), weights=(70, 15, 8, 2, 5)
         )[0]
         self.sub_inline = rng.random() < 0.35  # （一）主动公开情况。text on the same line
-        self.bold = rng.random() < 0.06
+        self.bold = rng.random() < 0.03
+        self.intro_breaks = rng.random() < 0.12  # the opening's sentences on separate lines
+        self.used: set[str] = set()  # sentence patterns this report has written
+        self.subs = 0  # sub-section headings written in the current section
 
     def para(self, patterns: tuple[str, ...], k: int = 1, indent: bool = True) -> None:
         """One paragraph of k sentences drawn from patterns."""
@@ -152,7 +157,11 @@ class Writer:
         self.b.add(self.indent if indent else "")
         mark = self.b.open(REGION, "prose")
         patterns = for_year(patterns, self.ctx.year)
-        for p in rng.sample(patterns, min(k, len(patterns))):
+        # A report does not say the same thing twice: a used pattern returns only when none is left.
+        fresh = [p for p in patterns if p not in self.used]
+        picks = rng.sample(fresh, min(k, len(fresh))) or [rng.choice(patterns)]
+        for p in picks:
+            self.used.add(p)
             emit(self.b, expand(self.ctx, p))
         self.b.close(mark)
         self.b.add(self.par_sep)
@@ -164,9 +173,13 @@ class Writer:
             self.b.add(self.ctx.rng.choice(("## ", "### ", "#### ")))
         self.b.add(text, HEAD, stands_for)
         self.b.add(self.par_sep)
+        self.subs = 0
 
-    def subheading(self, i: int, title: str) -> bool:
-        """Sub-section heading; returns True when the text continues on the same line."""
+    def subheading(self, title: str) -> bool:
+        """The next sub-section heading of the current section (numbered in order); returns True
+        when the text continues on the same line."""
+        i = min(self.subs, len(_SUB_NUMERALS) - 1)
+        self.subs += 1
         text = self.sub_fmt.format(n=_SUB_NUMERALS[i], d=i + 1, t=title)
         if self.bold:
             text = f"**{text}**"
@@ -179,32 +192,64 @@ class Writer:
 
 
 def write_intro(w: Writer, legacy: bool) -> None:
+    """The opening paragraph: legal basis, parts, statistics period, where to read it, whom to ask.
+
+    Rates follow ../shared/corpus: most openings give the basis; fewer than half give a period,
+    a contact or a web address within the first few hundred characters.
+    """
     ctx, rng = w.ctx, w.ctx.rng
-    sentences = [rng.choice(F.BASIS_LEGACY if legacy else F.BASIS)]
-    if rng.random() < 0.6:
-        sentences.append(rng.choice(F.PARTS_LEGACY if legacy else F.PARTS_2019))
-    if rng.random() < 0.85:
-        sentences.append(rng.choice(F.PERIOD))
-    if rng.random() < 0.6:
-        sentences.append(rng.choice(F.WEB))
-    if not ctx.agency_marked:  # no title: the contact sentence names the body
-        sentences.append(rng.choice([c for c in F.CONTACT if "{DEPT}" in c]))
-    elif rng.random() < 0.8:
-        sentences.append(rng.choice(F.CONTACT))
+    if not ctx.agency_marked:  # no title named the body: the basis sentence does
+        basis = F.BASIS_LEGACY_NAMED if legacy else F.BASIS_NAMED
+    elif not legacy and rng.random() < 0.15:
+        basis = F.BASIS_FINAL
+    else:
+        basis = (F.BASIS_LEGACY + F.BASIS_LEGACY_NAMED) if legacy else F.BASIS
+    sentences = [rng.choice(basis)]
+    if basis is not F.BASIS_FINAL:
+        if rng.random() < 0.55:
+            sentences.append(rng.choice(F.PARTS_LEGACY if legacy else F.PARTS_2019))
+        if rng.random() < 0.6:
+            sentences.append(F.PERIOD_MAIN if rng.random() < 0.55 else rng.choice(F.PERIOD))
+        if rng.random() < 0.35:
+            sentences.append(rng.choice(F.WEB))
+        if rng.random() < 0.4:
+            sentences.append(rng.choice(F.CONTACT))
+            ctx.contact_done = True
     w.b.add(w.indent)
     mark = w.b.open(REGION, "prose")
-    for s in sentences:
+    for i, s in enumerate(sentences):
+        if i and w.intro_breaks:  # some openings put each sentence on its own line
+            w.b.close(mark)
+            w.b.add(w.par_sep + w.indent)
+            mark = w.b.open(REGION, "prose")
         emit(w.b, expand(ctx, s))
     w.b.close(mark)
     w.b.add(w.par_sep)
 
 
+def _chrome(w: Writer, bank: tuple[str, ...]) -> None:
+    """A block of page chrome (navigation, an index block), expanded for its entities."""
+    mark = w.b.open(REGION, "chrome")
+    emit(w.b, expand(w.ctx, w.ctx.rng.choice(bank)))
+    w.b.close(mark)
+    w.b.add(w.ctx.rng.choice(("\n", "\n\n")))
+
+
 def write_front(w: Writer, legacy: bool) -> bool:
-    """Chrome, title, date line; returns True when the intro was written before section 一."""
+    """Chrome, title, date line; returns True when the intro was written before section 一.
+
+    About half of the real openings have no title line (../shared/corpus: 50%), and a quarter
+    start with the heading of section 一 rather than the basis sentence.
+    """
     ctx, rng, b = w.ctx, w.ctx.rng, w.b
-    if rng.random() < 0.2:
+    r = rng.random()
+    if r < 0.1:
         b.add(rng.choice(F.CHROME) + "\n\n", REGION, "chrome")
-    if rng.random() < 0.93:
+    elif r < 0.18:
+        _chrome(w, F.CHROME_NAV)
+    if rng.random() < 0.08:
+        _chrome(w, F.CHROME_META)
+    if rng.random() < 0.5:
         if rng.random() < 0.04:
             b.add("\n\n")
         mark = b.open(REGION, "title")
@@ -220,13 +265,12 @@ def write_front(w: Writer, legacy: bool) -> bool:
         emit(b, pieces)
         b.close(mark)
         b.add(w.par_sep)
-        if rng.random() < 0.18:
+        if rng.random() < 0.3:
             emit(b, expand(ctx, rng.choice(F.DATELINE)))
             b.add(w.par_sep)
-        tail = rng.choice(F.CHROME_TAIL) if rng.random() < 0.1 else ""
-        if tail:
-            b.add(tail + w.par_sep, REGION, "chrome")
-    if rng.random() < 0.7 or not ctx.agency_marked:
+        if rng.random() < 0.12:
+            _chrome(w, F.CHROME_TAIL)
+    if rng.random() < 0.72 or (not ctx.agency_marked and rng.random() < 0.5):
         write_intro(w, legacy)
         return True
     return False
