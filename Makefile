@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,data
+EXTRAS ?= dev,data,ml
 STAMP := $(VENV)/.installed-$(EXTRAS)
 export HF_HOME := $(CURDIR)/.cache/hf
 export HF_HUB_OFFLINE := 1

@@ -78,7 +78,7 @@ def _fullwidth_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
+def t2s_table() -> dict[int, str]:
     """Traditional → simplified, character by character (opencc's TSCharacters, first choice).
 
     Character-level conversion keeps the offset map 1:1; phrase-level conversion would not.
@@ -102,7 +102,7 @@ def _t2s_table() -> dict[int, str]:
 
 @lru_cache(maxsize=1)
 def _translation() -> dict[int, str]:
-    table = dict(_t2s_table())
+    table = dict(t2s_table())
     table.update(_fullwidth_table())
     return table
 
@@ -157,7 +157,8 @@ def _apply_deletions(text: str, index: array, ranges: list[tuple[int, int]]) -> 
     return "".join(parts), new_index
 
 
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted union of `[start, end)` ranges (overlapping or touching ones joined)."""
     out: list[tuple[int, int]] = []
     for s, e in sorted(ranges):
         if out and s <= out[-1][1]:
@@ -295,14 +296,14 @@ def normalize(original: str) -> Normalized:
     dels = [(m.start(), m.end()) for m in _ARTIFACT_RE.finditer(text)]
     dels += [(m.start(), m.end()) for m in _MD_HEADING_RE.finditer(text) if m.end() > m.start()]
     dels += [(m.start(), m.end()) for m in _PINYIN_RE.finditer(text)]
-    text, body = _apply_deletions(text, body, _merge(dels))
+    text, body = _apply_deletions(text, body, merge_ranges(dels))
 
-    text, body = _apply_deletions(text, body, _merge(_page_furniture(text)))
+    text, body = _apply_deletions(text, body, merge_ranges(_page_furniture(text)))
 
     dels = _inner_spaces(text)
-    text, body = _apply_deletions(text, body, _merge(dels))
+    text, body = _apply_deletions(text, body, merge_ranges(dels))
 
-    text, body = _apply_deletions(text, body, _merge(_line_joins(text)))
+    text, body = _apply_deletions(text, body, merge_ranges(_line_joins(text)))
 
     body.append(len(original))
     return Normalized(original=original, text=text, index=body)

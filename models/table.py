@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from extraction.normalize import merge_ranges
 from extraction.schema import TABLES, Cell, cell_keys
 from models.decode import (
     DEFAULT_PENALTY,
@@ -70,16 +71,6 @@ def read_number(raw: str) -> tuple[int | float | None, str | None]:
     if parsed is None:
         return None, None
     return parsed[0], parsed[3]
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
 
 
 class TableModel:
@@ -209,7 +200,7 @@ class TableModel:
             return out
         spans = None
         if regions:
-            spans = _merge(
+            spans = merge_ranges(
                 [(max(0, s - REGION_MARGIN), min(len(text), e + REGION_MARGIN)) for s, e in regions.values()]
             )
         tokens, best = self.candidates(text, version, spans)

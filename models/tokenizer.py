@@ -109,9 +109,9 @@ def fold_map(fold_traditional: bool = True) -> dict[str, str]:
     """Character -> folded character for every character the normalizer changes."""
     t2s: dict[int, str] = {}
     if fold_traditional:
-        from extraction.normalize import _t2s_table
+        from extraction.normalize import t2s_table
 
-        t2s = _t2s_table()
+        t2s = t2s_table()
     candidates = {chr(cp) for cp in range(0x30000) if not 0xD800 <= cp < 0xE000}
     candidates = {c for c in candidates if not unicodedata.is_normalized("NFKC", c)}
     candidates.update(chr(cp) for cp in t2s)
