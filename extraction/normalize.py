@@ -282,6 +282,17 @@ def _inner_spaces(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_IDENTITY = array("i")
+
+
+def _identity_index(n: int) -> array:
+    """array('i', range(n)), sliced from a cached one (a copy of memory, not n Python ints)."""
+    global _IDENTITY
+    if len(_IDENTITY) < n:
+        _IDENTITY = array("i", range(max(n, 2 * len(_IDENTITY), 1 << 16)))
+    return _IDENTITY[:n]
+
+
 def normalize(original: str) -> Normalized:
     """Normalize report text, keeping a map from every normalized character to the original.
 
@@ -290,8 +301,7 @@ def normalize(original: str) -> Normalized:
     pinyin, page numbers and running headers, spaces inside words, and line breaks inside words.
     """
     text = original.translate(_translation())
-    index = array("i", range(len(original) + 1))
-    body = index[:-1]
+    body = _identity_index(len(original))
 
     dels = [(m.start(), m.end()) for m in _ARTIFACT_RE.finditer(text)]
     dels += [(m.start(), m.end()) for m in _MD_HEADING_RE.finditer(text) if m.end() > m.start()]
