@@ -73,7 +73,9 @@ def load_models(path: Path | None = None) -> ModelSet:
             )
         except Exception as exc:  # noqa: BLE001 - a corrupt checkpoint must fall back, loudly
             msg = " ".join(str(exc).split())[:300]
-            out.warnings.append(f"[E004] {part} model at {sub} could not be loaded ({msg}); fell back to rules")
+            out.warnings.append(
+                f"[E004] {part} model at {sub} could not be loaded ({msg}); fell back to rules"
+            )
     for w in out.warnings:
         log.warning("%s", w)
     return out
