@@ -28,20 +28,29 @@ logger = logging.getLogger(__name__)
 SOURCE = "rules"
 
 
+def _by_length(c: Candidate) -> tuple[int, int, int]:
+    return (c.start - c.end, -c.priority, c.start)
+
+
+def _by_start(c: Candidate) -> int:
+    return c.start
+
+
 def longest_span_filter(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Keep non-overlapping candidates, longest first (then higher priority, then earlier).
 
     Priorities order labels on equal length: DATE > AMOUNT > COUNT > AGENCY.
     """
-    ordered = sorted(candidates, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    ordered = sorted(candidates, key=_by_length)
     taken = bytearray(max((c.end for c in ordered), default=0))
     kept: list[Candidate] = []
     for c in ordered:
-        if c.end <= c.start or 1 in taken[c.start : c.end]:
+        s, e = c.start, c.end
+        if e <= s or taken.find(1, s, e) >= 0:
             continue
-        taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+        taken[s:e] = b"\x01" * (e - s)
         kept.append(c)
-    kept.sort(key=lambda c: c.start)
+    kept.sort(key=_by_start)
     return kept
 
 
@@ -65,9 +74,10 @@ def extract_entities(
         `text == norm.original[start:end]` and `source == "rules"`.
     """
     out: list[Entity] = []
+    index, original = norm.index, norm.original
     for c in span_filter(rule_candidates(norm.text)):
-        start, end = norm.span(c.start, c.end)
-        out.append(Entity(c.label, start, end, norm.original[start:end], c.value, 1.0, SOURCE))
+        start, end = norm.span(c.start, c.end) if c.end <= c.start else (index[c.start], index[c.end - 1] + 1)
+        out.append(Entity(c.label, start, end, original[start:end], c.value, 1.0, SOURCE))
     logger.debug("rules found %d entities in %d characters", len(out), len(norm.original))
     return out
 

@@ -154,6 +154,21 @@ def version_for_year(year: int | None) -> str | None:
 
 # --- record types ---------------------------------------------------------------------------
 
+_ROUNDED: dict[float, float] = {}
+
+
+def _round4(x: float) -> float:
+    """`round(x, 4)`, remembered for floats: scores repeat (1.0, 0.85, 0.7 ...) and float
+    rounding is slow (it goes through a decimal conversion)."""
+    if type(x) is not float or x == 0.0 or x != x:
+        return round(x, 4)  # ints keep their type; -0.0 and NaN are not dictionary keys
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 4)
+        if len(_ROUNDED) < 4096:
+            _ROUNDED[x] = r
+    return r
+
 
 @dataclass
 class Entity:
@@ -174,7 +189,7 @@ class Entity:
             "end": self.end,
             "text": self.text,
             "value": self.value,
-            "score": round(self.score, 4),
+            "score": _round4(self.score),
             "source": self.source,
         }
 
@@ -199,7 +214,7 @@ class Cell:
             "raw": self.raw,
             "start": self.start,
             "end": self.end,
-            "score": round(self.score, 4),
+            "score": _round4(self.score),
             "source": self.source,
         }
         if self.note:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extraction.normalize import Normalized
 from extraction.rules.table_labels import APPEAL_COLUMN_WORD_RE, COLUMN_WORDS, label_core, version_evidence
@@ -37,6 +38,7 @@ from extraction.tables_rows import (
     collect,
     collect_rows,
     label_chain,
+    labelled,
 )
 from extraction.tables_tokens import POSITIONS, tokenize
 
@@ -95,7 +97,8 @@ def extract_tables(norm: Normalized, version: str | None = None) -> TableResult:
     if version is None:
         return TableResult({t: {} for t in TABLES}, {}, evidence, None, notes)
 
-    chains = {t: label_chain(t, version, toks, cands, appeal) for t in ("active", "requests")}
+    label_idx = labelled(cands)
+    chains = {t: label_chain(t, version, toks, cands, appeal, label_idx) for t in ("active", "requests")}
     label_set = {i for ch in chains.values() for i in ch.values()}
     if appeal is not None:
         label_set.add(appeal[0])
@@ -129,7 +132,9 @@ def _read_rows(
     notes: list[str],
 ) -> dict[str, Cell]:
     tmpl = table_rows(table, version)
-    centers = _x_centers(table, tmpl, rows)
+    # Only space-aligned blocks give cells an x position; without one, nothing is placed by x.
+    spaced = "spaces" in modes
+    centers = _x_centers(table, tmpl, rows) if spaced else {}
     labels = [r.label for r in rows.values() if r.label >= 0]
     anchor = min(labels) if table == "requests" and labels else -1
     first_col = _first_data_column(toks, anchor) if anchor >= 0 else -1
@@ -146,11 +151,15 @@ def _read_rows(
             row.slots = _drop_label_area(row.slots, first_col)
         p = _by_headers(toks, row, table, cols)
         if p is None:
-            xcol = _xcol(row.slots, centers.get(n) or _header_centers(toks, row, table, cols, anchor))
+            xcol = (
+                _xcol(row.slots, centers.get(n) or _header_centers(toks, row, table, cols, anchor))
+                if spaced
+                else None
+            )
             p = place_row(
                 row.slots,
                 n,
-                (Group(0, n, identity),),
+                _one_group(n, identity),
                 positions,
                 xcol,
                 identity_name="requests.row_total" if identity else None,
@@ -165,24 +174,40 @@ def _read_rows(
             notes.append(msg)
     out: dict[str, Cell] = {}
     missing = []
-    for r, cols in tmpl:
+    for r, keys in _row_keys(table, version):
         p = placements.get(r)
         if p is None:
             missing.append(r)
-        for k, c in enumerate(cols):
-            key = f"{r}.{c}"
-            if p is None:
-                out[key] = Cell(table, key, None, score=_MISSING_ROW_SCORE, note="row not found")
+            for key in keys:
+                out[key] = Cell(
+                    table, key, None, "", None, None, _MISSING_ROW_SCORE, "rules", "row not found"
+                )
+            continue
+        score, note = p.score, p.note
+        for key, tok in zip(keys, p.cols, strict=False):
+            if tok is None:
+                out[key] = Cell(table, key, None, "", None, None, score, "rules", note)  # a blank
             else:
-                out[key] = _make_cell(table, key, p.cols[k], p, norm)
+                out[key] = _make_cell(table, key, tok, p, norm)
     if missing:
         notes.append(f"{table}: rows not found: {', '.join(missing)}")
     return out
 
 
+@lru_cache(maxsize=16)
+def _row_keys(table: str, version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The template rows of a table with their `row.col` keys."""
+    return tuple((r, tuple(f"{r}.{c}" for c in cols)) for r, cols in table_rows(table, version))
+
+
+@lru_cache(maxsize=64)
+def _one_group(n: int, identity: bool) -> tuple[Group, ...]:
+    return (Group(0, n, identity),)
+
+
 def _make_cell(table: str, key: str, tok: Tok | None, p: Placement, norm: Normalized) -> Cell:
     if tok is None:
-        return Cell(table, key, None, score=p.score, note=p.note)
+        return Cell(table, key, None, "", None, None, p.score, "rules", p.note)
     value = tok.value
     note = p.note
     score = p.score
@@ -241,9 +266,9 @@ def _by_headers(toks: list[Tok], row: Row, table: str, cols: tuple[str, ...]) ->
     本年增/减 | 处理决定数量 read with the 2021 key 本年处理决定数量): each key takes the cell under
     its header.
     """
+    if row.label < 0 or sum(1 for t in row.slots if t.kind == NUM) <= len(cols):
+        return None  # (trimming drops empty cells only: count the numbers before it)
     slots = trim_slots(row.slots, len(cols))
-    if sum(1 for t in slots if t.kind == NUM) <= len(cols) or row.label < 0:
-        return None
     head: list[str] | None = None
     for j in range(row.label - 1, max(-1, row.label - _HEADER_WINDOW), -1):
         t = toks[j]

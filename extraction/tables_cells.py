@@ -93,17 +93,22 @@ _NUM_FIRST = frozenset("0123456789OoIl〇减增+-−")
 def read_cell(text: str, s: int, e: int, out: list[Tok]) -> None:
     """Append the token of the cell `text[s:e]` (stripped of spaces and edge pipes) to `out`."""
     seg = text[s:e]
-    body = seg.strip(_CELL_STRIP)
-    if not body:
+    left = seg.lstrip(_CELL_STRIP)
+    if not left:
         out.append(Tok(BLANK, s, s))
         return
-    s0 = s + len(seg) - len(seg.lstrip(_CELL_STRIP))
+    body = left.rstrip(_CELL_STRIP)
+    s0 = s + len(seg) - len(left)
     e0 = s0 + len(body)
     if body.isascii() and body.isdigit() and len(body) < 16:
         out.append(Tok(NUM, s0, e0, body, int(body), s0, e0))
         return
     first = body[0]
-    parsed = parse_cell_number(body) if first in _NUM_FIRST and len(body) <= 24 else None
+    n = len(body)
+    if n > 9 and first not in _NUM_FIRST and first not in "-—–第" and "报告" not in body:
+        out.append(Tok(TEXT, s0, e0, body))  # a label: too long for a blank mark or a unit
+        return
+    parsed = parse_cell_number(body) if first in _NUM_FIRST and n <= 24 else None
     if parsed is not None:
         value, (ns, ne), unit, note = parsed
         out.append(Tok(NUM, s0, e0, body, value, s0 + ns, s0 + ne, unit, note))

@@ -142,31 +142,67 @@ def place_row(
     return Placement(cols, score=score, note=note, alternatives=alts)
 
 
+def _cost_table(exps: list[tuple[int, ...]], n: int, weight: float) -> list[list[float]]:
+    """`_pos_cost` of every value in every column, computed once per row."""
+    return [[_pos_cost(c, e, weight) for c in range(n)] for e in exps]
+
+
+def _value(t: Tok | None) -> int | float:
+    return (t.value if t is not None else 0) or 0
+
+
+def _identity_violations(toks: list[Tok], identity: bool) -> tuple[int, int]:
+    """The sum-identity violations of a group holding exactly `toks` (in order): when the last
+    of them is in the group's last (total) column, and when it is not. Nothing else decides
+    the identity, as values keep their order. Summed in column order, as `_violations` does
+    (blank columns add an exact 0)."""
+    if not identity or not toks:
+        return 0, 0
+    vals = [_value(t) for t in toks]
+    return int(abs(sum(vals[:-1]) - vals[-1]) > 1e-6), int(abs(sum(vals) - 0) > 1e-6)
+
+
 def _search(toks, exps, n, groups, weight):
     """One group: the cheapest placements (ties included) as (cost, cols, positional cost),
     the lowest positional cost and how many placements reach it."""
-    best: list[tuple[float, list[Tok | None], float]] = []
+    best: list[tuple[float, tuple[int, ...], float]] = []
     best_cost = pos_best = float("inf")
     pos_ties = 0
+    table = _cost_table(exps, n, weight)
+    whole = len(groups) == 1 and groups[0].offset == 0 and groups[0].width == n
+    fast = _identity_violations(toks, groups[0].identity) if whole else None
     for combo in combinations(range(n), len(toks)):
-        cols: list[Tok | None] = [None] * n
         pos = 0.0
-        for c, t, e in zip(combo, toks, exps, strict=True):
-            cols[c] = t
-            pos += _pos_cost(c, e, weight)
+        for v, c in enumerate(combo):
+            pos += table[v][c]
         if pos < pos_best - 1e-9:
             pos_best, pos_ties = pos, 1
         elif pos <= pos_best + 1e-9:
             pos_ties += 1
-        cost = pos + W_IDENTITY * _violations(cols, groups)
+        if fast is not None:
+            bad = fast[0] if combo and combo[-1] == n - 1 else fast[1]
+        else:
+            bad = _violations(_columns(combo, toks, n), groups)
+        cost = pos + W_IDENTITY * bad
         if cost < best_cost - 1e-9:
             best_cost = cost
-            best = [(cost, cols, pos)]
+            best = [(cost, combo, pos)]
         elif cost <= best_cost + 1e-9 and len(best) < _MAX_TIES:
-            best.append((cost, cols, pos))
+            best.append((cost, combo, pos))
     # Combinations come in lexicographic order: the first of equals has its values furthest
     # left (a tie-break, not evidence).
-    return best[: _MAX_ALTS + 1], pos_best, pos_ties
+    return (
+        [(cost, _columns(combo, toks, n), pos) for cost, combo, pos in best[: _MAX_ALTS + 1]],
+        pos_best,
+        pos_ties,
+    )
+
+
+def _columns(combo: tuple[int, ...], toks: list[Tok], n: int) -> list[Tok | None]:
+    cols: list[Tok | None] = [None] * n
+    for c, t in zip(combo, toks, strict=True):
+        cols[c] = t
+    return cols
 
 
 def _search_groups(toks, exps, n, groups, weight):
@@ -178,18 +214,19 @@ def _search_groups(toks, exps, n, groups, weight):
     """
     k = len(toks)
     chunks: dict[tuple[int, int, int], tuple[float, float, tuple[int, ...], int, float, int]] = {}
+    table = _cost_table(exps, n, weight)
 
     def chunk(g: int, a: int, b: int):
         key = (g, a, b)
         if key not in chunks:
             grp = groups[g]
+            with_last, without_last = _identity_violations(toks[a:b], grp.identity)
+            last_col = grp.offset + grp.width - 1
             best = (float("inf"), 0.0, (), 0, float("inf"), 0)
             for combo in combinations(range(grp.offset, grp.offset + grp.width), b - a):
-                pos = sum(_pos_cost(c, e, weight) for c, e in zip(combo, exps[a:b], strict=True))
-                cols: list[Tok | None] = [None] * n
-                for c, t in zip(combo, toks[a:b], strict=True):
-                    cols[c] = t
-                cost = pos + W_IDENTITY * _violations(cols, (grp,))
+                pos = sum(table[a + i][c] for i, c in enumerate(combo))
+                bad = with_last if combo and combo[-1] == last_col else without_last
+                cost = pos + W_IDENTITY * bad
                 bc, bp, bcombo, bn, pb, pn = best
                 if cost < bc - 1e-9:
                     bc, bp, bcombo, bn = cost, pos, combo, 1

@@ -23,7 +23,7 @@ from extraction.rules.table_labels import (
     label_core,
 )
 from extraction.schema import VERSIONS, table_rows
-from extraction.tables_cells import BLANK, BREAK, FURN, NUM, TEXT, UNIT, Tok
+from extraction.tables_cells import BLANK, BREAK, NUM, TEXT, UNIT, Tok
 
 MIN_ROWS = {"active": 2, "requests": 3}
 _GAP_WINDOW = 30  # tokens searched before the first / after the last found row
@@ -42,10 +42,7 @@ class Row:
 
 def candidates(toks: list[Tok]) -> list[tuple]:
     """Per token, the label targets it may be (TEXT tokens only)."""
-    out: list[tuple] = []
-    for t in toks:
-        out.append(cell_targets(t.text) if t.kind == TEXT and len(t.text) <= 80 else ())
-    return out
+    return [cell_targets(t.text) if t.kind == TEXT and len(t.text) <= 80 else () for t in toks]
 
 
 def _followed_by_cell(toks: list[Tok], cands: list[tuple], i: int) -> float:
@@ -69,20 +66,31 @@ def _followed_by_cell(toks: list[Tok], cands: list[tuple], i: int) -> float:
     return 0.15 if blank else 0.0
 
 
+def labelled(cands: list[tuple]) -> list[int]:
+    """Indices of the tokens that may be labels (those with candidates)."""
+    return [i for i, cs in enumerate(cands) if cs]
+
+
 def label_chain(
-    table: str, version: str, toks: list[Tok], cands: list[tuple], skip: tuple[int, int] | None
+    table: str,
+    version: str,
+    toks: list[Tok],
+    cands: list[tuple],
+    skip: tuple[int, int] | None,
+    label_idx: list[int] | None = None,
 ) -> dict[str, int]:
     """The best-scoring sequence of row labels in template order: row -> token index.
 
     Tokens in `skip` (the appeals header, whose 总计 is no requests row) are not considered.
+    `label_idx` is `labelled(cands)`, when the caller has it already.
     """
     rows = [r for r, _ in table_rows(table, version)]
     order = {r: k for k, r in enumerate(rows)}
     items: list[tuple[int, int, float]] = []
-    for i in range(len(toks)):
-        cs = cands[i]
-        if not cs or (skip is not None and skip[0] <= i <= skip[1]):
+    for i in labelled(cands) if label_idx is None else label_idx:
+        if skip is not None and skip[0] <= i <= skip[1]:
             continue
+        cs = cands[i]
         top = cs[0][1]
         followed: float | None = None
         for target, score in cs:
@@ -116,8 +124,9 @@ def label_chain(
 def best_version(toks: list[Tok], cands: list[tuple], skip: tuple[int, int] | None) -> str | None:
     """Without label evidence: the version under which more rows are found (None: no table)."""
     scores = {}
+    label_idx = labelled(cands)
     for v in VERSIONS:
-        scores[v] = sum(len(label_chain(t, v, toks, cands, skip)) for t in ("active", "requests"))
+        scores[v] = sum(len(label_chain(t, v, toks, cands, skip, label_idx)) for t in ("active", "requests"))
     if max(scores.values()) < MIN_ROWS["active"]:
         return None
     return "2021" if scores["2021"] > scores["2019"] else "2019"
@@ -132,24 +141,25 @@ def collect(toks: list[Tok], i0: int, n: int, label_set: set[int], stop: int) ->
     limit = min(stop, len(toks))
     while i < limit:
         t = toks[i]
-        if i in label_set:
-            break
-        if t.kind == BREAK:
-            if t.text or len(slots) >= n:
-                break
-        elif t.kind == UNIT:
-            if slots and slots[-1].kind == NUM and slots[-1].unit is None:
-                slots[-1].unit = t.text.strip("()（）").replace("单位:", "").replace("单位：", "")
-                slots[-1].end = t.end
-        elif t.kind == TEXT:
-            if slots or texts >= 2:
-                break
-            texts += 1
-        elif t.kind != FURN:
+        kind = t.kind
+        if kind == NUM or kind == BLANK:  # (cells: never a label, those are text cells)
             slots.append(t)
             if len(slots) >= n + 8:
                 i += 1
                 break
+        elif i in label_set:
+            break
+        elif kind == BREAK:
+            if t.text or len(slots) >= n:
+                break
+        elif kind == UNIT:
+            if slots and slots[-1].kind == NUM and slots[-1].unit is None:
+                slots[-1].unit = t.text.strip("()（）").replace("单位:", "").replace("单位：", "")
+                slots[-1].end = t.end
+        elif kind == TEXT:
+            if slots or texts >= 2:
+                break
+            texts += 1
         i += 1
     return slots, i
 

@@ -11,6 +11,8 @@ the rendering shows), and BREAK where the rendering ends a row. Offsets are norm
 from __future__ import annotations
 
 import re
+from itertools import accumulate
+from operator import add
 
 from extraction.normalize import Normalized
 from extraction.tables_cells import BLANK, BREAK, NUM, TEXT, Tok, read_cell
@@ -31,8 +33,12 @@ POSITIONS = {
 
 _PROSE_LEN = 60
 _PLAIN_RUN = 4  # plain lines that make a block of their own inside a tab or pipe block
-_SPACED_RE = re.compile(r"\S {2,}\S")
+# Two spaces or more between non-space characters. Written to start with its literal two
+# spaces: `\S {2,}\S` would start a match attempt at every non-space character of a line.
+_SPACED_RE = re.compile(r"  (?<=\S  ) *(?=\S)")
 _SPACE_SPLIT_RE = re.compile(r" {2,}|\t")
+_SPACED_LINE_RE = re.compile(_SPACED_RE.pattern + r"[^\n]*")  # a line with a spaced pair, to its end
+_CELL_SEP_RE = re.compile(r"[\t|]")
 _LEAD_CELL_RE = re.compile(r"^\t[^\t]*$")
 _PIPE_RE = re.compile(r"\|")
 _DIGIT_RE = re.compile(r"[0-9]")
@@ -41,35 +47,30 @@ _PIPE_STYLES = {"pipe_rows": "rows", "pipe_stream": "led", "pipe_bare": "bare"}
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
+    """(start, end) of every line (without its line break)."""
+    lens = [len(line) for line in text.split("\n")]
+    starts = list(accumulate([n + 1 for n in lens[:-1]], initial=0))
+    return list(zip(starts, map(add, starts, lens), strict=True))
+
+
+def _is_prose(line: str) -> bool:
+    return (
+        "\t" not in line
+        and "|" not in line
+        and len(line.strip()) > _PROSE_LEN
+        and not _SPACED_RE.search(line)
+    )
 
 
 def _blocks(text: str, lines: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """Runs of lines between prose paragraphs (long lines without cell separators)."""
+    prose = [i for i, (s, e) in enumerate(lines) if e - s > _PROSE_LEN and _is_prose(text[s:e])]
     blocks: list[list[tuple[int, int]]] = []
-    cur: list[tuple[int, int]] = []
-    for s, e in lines:
-        line = text[s:e]
-        prose = (
-            e - s > _PROSE_LEN
-            and "\t" not in line
-            and "|" not in line
-            and len(line.strip()) > _PROSE_LEN
-            and not _SPACED_RE.search(line)
-        )
-        if prose:
-            if cur:
-                blocks.append(cur)
-            cur = []
-        else:
-            cur.append((s, e))
-    if cur:
-        blocks.append(cur)
+    prev = 0
+    for i in [*prose, len(lines)]:
+        if i > prev:
+            blocks.append(lines[prev:i])
+        prev = i + 1
     return blocks
 
 
@@ -81,6 +82,8 @@ def _by_style(text: str, block: list[tuple[int, int]]) -> list[list[tuple[int, i
     a few lines (no blank line in it, same style on both sides) or a short heading run before
     the next styled line; a run of `_PLAIN_RUN` or more lines otherwise makes a block of its own.
     """
+    if not block or not _CELL_SEP_RE.search(text, block[0][0], block[-1][1]):
+        return [block] if block else []  # plain lines only: one segment
     segs: list[list[tuple[int, int]]] = []
     cur: list[tuple[int, int]] = []
     style: str | None = None
@@ -90,6 +93,9 @@ def _by_style(text: str, block: list[tuple[int, int]]) -> list[list[tuple[int, i
     for s, e in block:
         line = text[s:e]
         kind = "tab" if "\t" in line else "pipe" if "|" in line else None
+        if kind is not None and kind == style and not pending:
+            cur.append((s, e))  # the next line of a styled run (what the general case below does)
+            continue
         if kind is None:
             if line.strip():
                 gap = gap or (n_plain > 0 and not text[pending[-1][0] : pending[-1][1]].strip())
@@ -116,15 +122,23 @@ def _by_style(text: str, block: list[tuple[int, int]]) -> list[list[tuple[int, i
 
 def block_mode(text: str, lines: list[tuple[int, int]]) -> str:
     """The rendering of a block: tabs, cellines, pipe_rows, pipe_stream, pipe_bare, spaces, lines."""
-    tab = lead = pipe = pipe_content = pipe_multi = pipe_led = spaced = 0
-    for s, e in lines:
-        line = text[s:e]
-        if not line.strip():
-            continue
-        if "\t" in line:
-            tab += 1
-            if _LEAD_CELL_RE.match(line):
-                lead += 1
+    if not lines:
+        return "lines"
+    if not _CELL_SEP_RE.search(text, lines[0][0], lines[-1][1]):
+        # No tab or pipe: only the spaced lines count (a spaced pair lies inside the stripped line).
+        spaced = 0
+        for _ in _SPACED_LINE_RE.finditer(text, lines[0][0], lines[-1][1]):
+            spaced += 1
+            if spaced >= 2:
+                return "spaces"
+        return "lines"
+    content = [line for s, e in lines if (line := text[s:e]).strip()]
+    tabbed = [line for line in content if "\t" in line]
+    if len(tabbed) >= 2:
+        lead = sum(1 for line in tabbed if _LEAD_CELL_RE.match(line))
+        return "cellines" if lead >= 0.6 * len(tabbed) else "tabs"
+    pipe = pipe_content = pipe_multi = pipe_led = 0
+    for line in content:
         if "|" in line:
             # A pipe row has several pipes on a line with content (`a | b |`); one cell a line
             # has its pipe before the cell (`| 规章`), after it (`规章 |`) or on a line of its own.
@@ -135,34 +149,34 @@ def block_mode(text: str, lines: list[tuple[int, int]]) -> str:
                     pipe_multi += 1
                 elif line.lstrip().startswith("|"):
                     pipe_led += 1
-        if _SPACED_RE.search(line.strip()):
-            spaced += 1
-    if tab >= 2:
-        return "cellines" if lead >= 0.6 * tab else "tabs"
     if pipe >= 2:
         if pipe_multi >= 0.5 * pipe_content > 0:
             return "pipe_rows"
         return "pipe_stream" if pipe_led >= 0.5 * pipe_content > 0 else "pipe_bare"
-    if spaced >= 2:
+    if sum(1 for line in content if _SPACED_RE.search(line.strip())) >= 2:
         return "spaces"
     return "lines"
 
 
 def _tok_tabs(text: str, lines: list[tuple[int, int]], out: list[Tok]) -> None:
+    append = out.append
     for s, e in lines:
-        if not text[s:e].strip():
+        line = text[s:e]
+        if not line.strip():
             continue
         pos = s
-        for cell in text[s:e].split("\t"):
-            n = len(cell)
+        for cell in line.split("\t"):
             if not cell:
-                out.append(Tok(BLANK, pos, pos))
-            elif cell.isdigit() and cell.isascii() and n < 16:
-                out.append(Tok(NUM, pos, pos + n, cell, int(cell), pos, pos + n))
+                append(Tok(BLANK, pos, pos))
+                pos += 1
+                continue
+            n = len(cell)
+            if n < 16 and cell.isdigit() and cell.isascii():
+                append(Tok(NUM, pos, pos + n, cell, int(cell), pos, pos + n))
             else:
                 read_cell(text, pos, pos + n, out)
             pos += n + 1
-        out.append(Tok(BREAK, e, e))
+        append(Tok(BREAK, e, e))
 
 
 def _tok_cellines(text: str, lines: list[tuple[int, int]], out: list[Tok]) -> None:
@@ -284,7 +298,8 @@ def tokenize(norm: Normalized) -> tuple[list[Tok], list[str]]:
 def _grid_columns(toks: list[Tok], n0: int) -> None:
     """Number the cells of each grid line (a row's label area may span several cells)."""
     col = 0
-    for t in toks[n0:]:
+    for i in range(n0, len(toks)):
+        t = toks[i]
         if t.kind == BREAK:
             col = 0
         else:

@@ -17,7 +17,6 @@ complete body (市委市政府 -> 市委 + 市政府).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from extraction.rules.agency_words import (
     AFTER_HEAD,
@@ -31,6 +30,7 @@ from extraction.rules.agency_words import (
     TOWNSHIP_HEADS,
     UNIT,
     word_kinds,
+    word_suffixes,
 )
 from extraction.rules.numeric import Candidate
 
@@ -40,7 +40,9 @@ _PLATFORM_RE = re.compile(
 )
 # A body name followed by 令 / 第N号 is part of a document number: 国务院令第711号, 国务院第711号.
 _DOC_NUMBER_AFTER_RE = re.compile(r"\s?(?:令|第\s?\d)")
-_CJK_TAIL_RE = re.compile(r"[\u3400-\u9fff]+$")
+# A name never reaches further left than this from its body type (it stays inside its run of
+# CJK characters: the words it is read from are all CJK).
+_MAX_NAME = 30
 
 
 def _level_ok(text: str, start: int, word: str) -> bool:
@@ -48,16 +50,21 @@ def _level_ok(text: str, start: int, word: str) -> bool:
     return not prev or (prev not in LEVEL_BAN_COMMON and prev not in LEVEL_BAN.get(word, ""))
 
 
-def _left_tokens(
-    text: str, pos: int, lo: int, words: dict[str, str], max_len: int
-) -> Iterator[tuple[int, str]]:
-    """Known words ending at `pos` (not starting before `lo`), longest first, as (start, kind)."""
-    for k in range(min(max_len, pos - lo), 0, -1):
-        w = text[pos - k : pos]
-        kind = words.get(w)
-        if kind is None or (kind == "L" and not _level_ok(text, pos - k, w)):
-            continue
-        yield pos - k, kind
+def _left_tokens(text: str, pos: int, lo: int, lookup: dict[str, str], max_len: int) -> list[tuple[int, str]]:
+    """Known words ending at `pos` (not starting before `lo`), longest first, as (start, kind).
+
+    `lookup` is `word_suffixes()`: it tells a word from the mere ending of one, so the look-up
+    stops at the first `text[pos - k : pos]` that no word ends with.
+    """
+    found: list[tuple[int, str]] = []
+    for k in range(1, min(max_len, pos - lo) + 1):
+        kind = lookup.get(text[pos - k : pos])
+        if kind is None:
+            break
+        if kind and (kind != "L" or _level_ok(text, pos - k, text[pos - k : pos])):
+            found.append((pos - k, kind))
+    found.reverse()
+    return found
 
 
 _PLACE = ("P", "T", "L", "Q")  # words a name may start with and that precede a standalone body
@@ -94,24 +101,22 @@ def _allowed(left: str, left_word: str, right: str, right_word: str, nearest: st
 
 def _chain(text: str, hs: int, head: str, lo: int) -> list[tuple[int, int, str, str]]:
     """Words (start, end, kind, word) of the longest name ending with the body at `hs`."""
-    words, max_len, _, national = word_kinds()
+    _, max_len, _, national = word_kinds()
+    lookup = word_suffixes()
     kind = "N" if head in national else "H"
     toks = [(hs, hs + len(head), kind, head)]
     pos = hs
     nearest_head = head  # the body right of the current position: a place may name it (…局贵池分局)
     while pos > lo:
         right = toks[-1]
-        found = next(
-            (
-                t
-                for t in _left_tokens(text, pos, lo, words, max_len)
-                if _allowed(t[1], text[t[0] : pos], right[2], right[3], nearest_head)
-            ),
-            None,
-        )
+        found = None
+        for t in _left_tokens(text, pos, lo, lookup, max_len):
+            if _allowed(t[1], text[t[0] : pos], right[2], right[3], nearest_head):
+                found = t
+                break
         if found is None and right[2] == "F" and text[pos - 1] in "和与" and pos - 1 > lo:
             # 自然资源和规划局, 政府信息与政务公开办公室: a function joined to another function.
-            inner = next((t for t in _left_tokens(text, pos - 1, lo, words, max_len) if t[1] == "F"), None)
+            inner = next((t for t in _left_tokens(text, pos - 1, lo, lookup, max_len) if t[1] == "F"), None)
             if inner is not None:
                 toks.append((pos - 1, pos, "F", text[pos - 1]))
                 pos -= 1
@@ -166,15 +171,14 @@ def agency_candidates(text: str) -> list[Candidate]:
     _, _, head_re, _ = word_kinds()
     out: list[Candidate] = []
     for m in head_re.finditer(text):
-        hs, he = m.start(1), m.end(1)
-        # A name never reaches past the start of its run of CJK characters (30 at most).
-        run = _CJK_TAIL_RE.search(text, max(0, hs - 30), hs)
-        lo = run.start() if run else hs
-        toks = _chain(text, hs, m.group(1), lo)
+        hs, he = m.span(1)
+        toks = _chain(text, hs, m.group(1), max(0, hs - _MAX_NAME))
+        if len(toks) == 1 and toks[0][2] != "N":
+            continue  # a body type alone is no name (政府, 办公室)
         start = _name_start(toks)
         if start is None:
             continue
         if _DOC_NUMBER_AFTER_RE.match(text, he) or _quoted_platform(text, start, he):
             continue
-        out.append(Candidate("AGENCY", start, he, None, priority=0))
+        out.append(Candidate("AGENCY", start, he, None, 0))
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from extraction.rules.fast_regex import scan_pattern, trie_alternation
 from extraction.rules.gazetteer import load_gazetteer, load_lexicon
 
 # Body types that may follow a place or level word directly: 市委, 贵池区人民政府.
@@ -70,18 +71,20 @@ _BODY_END_RE = re.compile(r"(?:局|场|处|所|站|厂|公司|委员会|办事�
 
 
 def head_pattern(heads: frozenset[str], national: frozenset[str]) -> re.Pattern[str]:
-    """A regex finding every body type (overlapping ones too) with its excluded continuations."""
-    parts = []
+    """A regex finding every body type (overlapping ones too) with its excluded continuations.
+
+    Group 1 is the body type. It is found at every position where one starts, so heads inside
+    heads are found too (政府 in 市政府办公室); the heads form a prefix tree, longest first.
+    """
+    items = []
     for h in sorted(heads | national, key=lambda w: (-len(w), w)):
         ban = NEXT_BAN.get(h, NEXT_BAN.get(h[-1], ""))
         look = f"(?![长令{ban}])"
         if h in NEXT_BAN_WORDS:
             look += f"(?!{NEXT_BAN_WORDS[h]})"
-        parts.append(re.escape(h) + look)
-    # A lookahead, so that heads inside heads are found too (政府 in 市政府办公室); the first
-    # lookahead lets the engine skip to possible first characters (4x faster, measured).
+        items.append((h, look))
     first = "".join(sorted({h[0] for h in heads | national}))
-    return re.compile(f"(?=[{first}])(?=(" + "|".join(parts) + "))")
+    return scan_pattern(first, trie_alternation(items))
 
 
 def _usable_place(name: str) -> bool:
@@ -115,3 +118,24 @@ def word_kinds() -> tuple[dict[str, str], int, re.Pattern[str], frozenset[str]]:
             words[w] = kind
     max_len = min(12, max(len(w) for w in words))
     return words, max_len, head_pattern(HEADS, lex.national), lex.national
+
+
+# A line (word) of "\n".join(words) with a character outside the CJK block.
+_NON_CJK_WORD_RE = re.compile(r"[^\n]*[^\u3400-\u9fff\n][^\n]*")
+
+
+@lru_cache(maxsize=1)
+def word_suffixes() -> dict[str, str]:
+    """Every CJK word of `word_kinds` (up to the longest length looked up) with its kind, and
+    every other ending of such a word with "".
+
+    A name is read leftwards one word at a time; where `text[pos - k : pos]` is not even the
+    ending of a word, no longer word ends at `pos` either, so the look-up stops there. Words with
+    other characters (巴州/巴音郭楞) are left out: a name is read inside one run of CJK characters.
+    """
+    words, max_len, _, _ = word_kinds()
+    non_cjk = set(_NON_CJK_WORD_RE.findall("\n".join(words)))
+    cjk = {w: kind for w, kind in words.items() if len(w) <= max_len and w not in non_cjk}
+    out = dict.fromkeys({w[-k:] for w in cjk for k in range(1, len(w))}, "")
+    out.update(cjk)
+    return out

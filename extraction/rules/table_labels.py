@@ -265,9 +265,15 @@ _EVIDENCE = {
 }
 
 
+@lru_cache(maxsize=2)
+def _evidence_hits(text: str) -> tuple[tuple[str, int], ...]:
+    # Cached for the one report in hand: the pipeline asks before and while reading its tables.
+    return tuple((v, len({m.group().strip() for m in rx.finditer(text)})) for v, rx in _EVIDENCE.items())
+
+
 def version_evidence(text: str) -> tuple[str | None, dict[str, int]]:
     """The template version the table labels in `text` point to, with the distinct hits per version."""
-    hits = {v: len({m.group().strip() for m in rx.finditer(text)}) for v, rx in _EVIDENCE.items()}
+    hits = dict(_evidence_hits(text))
     if hits["2019"] == hits["2021"]:
         return None, hits
     return ("2019" if hits["2019"] > hits["2021"] else "2021"), hits
