@@ -41,6 +41,20 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine", help="rules | model | hybrid (default: hybrid when a model is present, else rules)."
+    ),
+]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="A model folder holding ner/ and table/ checkpoints (default: the shipped one)."
+    ),
+]
+
+
 def _engine_and_models(engine: str | None, model: Path | None):
     """Validate --engine/--model and load the models once for the whole batch."""
     from extraction.engine import ENGINES, default_engine, load_models
@@ -81,18 +95,8 @@ def extract(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log warnings for each failed input.")
     ] = False,
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            "--engine", help="rules | model | hybrid (default: hybrid when a model is present, else rules)."
-        ),
-    ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            "--model", help="A model folder holding ner/ and table/ checkpoints (default: the shipped one)."
-        ),
-    ] = None,
+    engine: EngineOption = None,
+    model: ModelOption = None,
 ) -> None:
     """Extract records from annual reports.
 
@@ -137,18 +141,8 @@ def show(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the record as JSON instead of a summary.")
     ] = False,
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            "--engine", help="rules | model | hybrid (default: hybrid when a model is present, else rules)."
-        ),
-    ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            "--model", help="A model folder holding ner/ and table/ checkpoints (default: the shipped one)."
-        ),
-    ] = None,
+    engine: EngineOption = None,
+    model: ModelOption = None,
 ) -> None:
     """Look at one report: a summary in the terminal, or an HTML page with --html."""
     _setup_logging(False)
