@@ -107,20 +107,58 @@ def _translation() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _translation_list() -> list[str]:
+    """`_translation()` for the Basic Multilingual Plane, as a list indexed by code point
+    (identity where nothing changes): `str.translate` indexes a list about twice as fast as it
+    looks up a dict (measured: 1.5 M vs 2.7 M instructions for a 3,700-character report); ~5 MB."""
+    out = [chr(i) for i in range(0x10000)]
+    for k, v in _translation().items():
+        if k < 0x10000:
+            out[k] = v
+    return out
+
+
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
 # --- deletions ------------------------------------------------------------------------------
+
+
+def _line_start_patterns(inner: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A pattern that matches at line starts (`^`, multiline), compiled for a fast scan: as is
+    for the first line, and after a literal line break for the others (its match is group
+    "line"). A `^`-first pattern is otherwise entered at every position of the text."""
+    return re.compile(inner, re.M), re.compile(rf"\n(?=(?P<line>{inner}))", re.M)
+
+
+def _line_start_matches(patterns: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> list[re.Match[str]]:
+    """The matches `finditer` of the multiline pattern would give, for patterns that never
+    reach past their line's break (the match of a line ends before the next line starts)."""
+    first, rest = patterns
+    m = first.match(text)
+    out = [m] if m else []
+    out += rest.finditer(text)
+    return out
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    return m.span("line") if "line" in m.re.groupindex else m.span()
+
 
 _PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ"
 # Inline pinyin after a character: 報(bào)告 -> 報告. Only lowercase pinyin letters, 1-7 long.
-_PINYIN_RE = re.compile(rf"(?<={_CJK_RE})\(([{_PINYIN}]{{1,7}}[1-5]?)\)")
+_PINYIN_RE = re.compile(
+    rf"\((?<={_CJK_RE}\()([{_PINYIN}]{{1,7}}[1-5]?)\)"
+)  # starts with its "(": a fast scan
 _ARTIFACT_RE = re.compile(r"\[bookmark:[^\]\n]{0,80}\]|\u200b|\u200c|\u200d|\ufeff|\r|\*\*|\f")
-_MD_HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.M)
+_MD_HEADING_RE = _line_start_patterns(r"^[ \t]*#{1,6}[ \t]*")
 # Page furniture: "- 3 -", "第 3 页", "第3页 共10页", "3/10", "— 3 —".
-_PAGE_RE = re.compile(
+_PAGE_RE = _line_start_patterns(
     r"^[ \t]*(?:[-—–]+[ \t]*\d{1,3}[ \t]*[-—–]+|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
-    r"|\d{1,3}[ \t]*/[ \t]*\d{1,3}|[Pp]age[ \t]*\d{1,3}(?:[ \t]*of[ \t]*\d{1,3})?)[ \t]*\n",
-    re.M,
+    r"|\d{1,3}[ \t]*/[ \t]*\d{1,3}|[Pp]age[ \t]*\d{1,3}(?:[ \t]*of[ \t]*\d{1,3})?)[ \t]*\n"
 )
-_BARE_NUM_LINE_RE = re.compile(r"^[ \t]*(\d{1,3})[ \t]*\n", re.M)
+_BARE_NUM_LINE_RE = _line_start_patterns(r"^[ \t]*(\d{1,3})[ \t]*\n")
 # One space (or two) between CJK characters, or between a number and a CJK character, is an
 # artifact of PDF/OCR export: 尚 未 审 结, 2020 年. Runs of 3+ spaces separate columns.
 # Both patterns start with the literal space (fast scan); the character before is checked after.
@@ -131,7 +169,7 @@ _CJK_CHAR_RE = re.compile(_CJK_RE)
 _NUMBERING_RE = re.compile(
     r"^[ \t]*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|\d+[、.．])"
 )
-_REPORT_LINE_RE = re.compile(r"^([^\n]*报告[^\n]*)(?:\n|$)", re.M)
+_REPORT_LINE_RE = _line_start_patterns(r"^(?P<key>[^\n]*报告[^\n]*)(?:\n|$)")
 _CJK_SEARCH = re.compile(_CJK_RE)
 _SENTENCE_PUNCT_RE = re.compile(r"[。，,；;]")
 _TITLE_END_RE = re.compile(r"(报告|情况|事项|打算|措施|问题|目录|说明)[ \t]*$")
@@ -201,19 +239,20 @@ def _neighbour_line(text: str, start: int, end: int, forward: bool) -> str:
 
 def _page_furniture(text: str) -> list[tuple[int, int]]:
     """Ranges of page-number lines and running headers."""
-    ranges = [(m.start(), m.end()) for m in _PAGE_RE.finditer(text)]
+    ranges = [_span(m) for m in _line_start_matches(_PAGE_RE, text)]
     # A bare 1-3 digit line between two prose lines is a page number (inside a table it is a
     # cell, and its neighbours are cells, not prose).
-    for m in _BARE_NUM_LINE_RE.finditer(text):
-        before = _neighbour_line(text, m.start(), m.end(), forward=False)
-        after = _neighbour_line(text, m.start(), m.end(), forward=True)
+    for m in _line_start_matches(_BARE_NUM_LINE_RE, text):
+        s, e = _span(m)
+        before = _neighbour_line(text, s, e, forward=False)
+        after = _neighbour_line(text, s, e, forward=True)
         if before and after and _is_prose(before) and _is_prose(after):
-            ranges.append((m.start(), m.end()))
+            ranges.append((s, e))
     # Running headers: the same short line containing 报告 repeated on several pages. The first
     # occurrence is kept (it is usually the title).
     seen: dict[str, int] = {}
-    for m in _REPORT_LINE_RE.finditer(text):
-        key = m.group(1).strip()
+    for m in _line_start_matches(_REPORT_LINE_RE, text):
+        key = m.group("key").strip()
         if (
             6 <= len(key) <= 60
             and "。" not in key
@@ -223,15 +262,22 @@ def _page_furniture(text: str) -> list[tuple[int, int]]:
         ):
             seen[key] = seen.get(key, 0) + 1
             if seen[key] >= 2:
-                ranges.append((m.start(), m.end()))
+                ranges.append(_span(m))
     return ranges
+
+
+# A line break (with the spaces around it) between two CJK characters. It starts with the
+# literal space, tab or line break (a fast scan) and checks the CJK character before it after.
+_LINE_BREAK_RE = re.compile(
+    rf"(?: (?<={_CJK_RE} )[ \t]*\n|\t(?<={_CJK_RE}\t)[ \t]*\n|\n(?<={_CJK_RE}\n))[ \t\n]*(?={_CJK_RE})"
+)
 
 
 def _line_joins(text: str) -> list[tuple[int, int]]:
     """Ranges of line breaks inside a word: prose broken across lines or pages."""
     out: list[tuple[int, int]] = []
-    for m in re.finditer(rf"({_CJK_RE})([ \t]*\n[ \t\n]*)(?={_CJK_RE})", text):
-        brk_start = m.start(2)
+    for m in _LINE_BREAK_RE.finditer(text):
+        brk_start = m.start()
         line_start = text.rfind("\n", 0, brk_start) + 1
         prev_line = text[line_start:brk_start]
         # Lines with column gaps (two spaces) are table rows of a space-aligned table.
@@ -251,7 +297,7 @@ def _line_joins(text: str) -> list[tuple[int, int]]:
             or "  " in next_line.strip()
         ):
             continue
-        out.append((brk_start, m.end(2)))
+        out.append((brk_start, m.end()))
     return out
 
 
@@ -300,11 +346,14 @@ def normalize(original: str) -> Normalized:
     artifacts (bookmarks, zero-width characters, markdown emphasis, carriage returns), inline
     pinyin, page numbers and running headers, spaces inside words, and line breaks inside words.
     """
-    text = original.translate(_translation())
+    if _ASTRAL_RE.search(original):
+        text = original.translate(_translation())  # a character beyond the list
+    else:
+        text = original.translate(_translation_list())
     body = _identity_index(len(original))
 
     dels = [(m.start(), m.end()) for m in _ARTIFACT_RE.finditer(text)]
-    dels += [(m.start(), m.end()) for m in _MD_HEADING_RE.finditer(text) if m.end() > m.start()]
+    dels += [sp for m in _line_start_matches(_MD_HEADING_RE, text) if (sp := _span(m))[1] > sp[0]]
     dels += [(m.start(), m.end()) for m in _PINYIN_RE.finditer(text)]
     text, body = _apply_deletions(text, body, merge_ranges(dels))
 

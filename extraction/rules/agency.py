@@ -29,8 +29,8 @@ from extraction.rules.agency_words import (
     SUBUNIT,
     TOWNSHIP_HEADS,
     UNIT,
+    word_endings,
     word_kinds,
-    word_suffixes,
 )
 from extraction.rules.numeric import Candidate
 
@@ -50,18 +50,23 @@ def _level_ok(text: str, start: int, word: str) -> bool:
     return not prev or (prev not in LEVEL_BAN_COMMON and prev not in LEVEL_BAN.get(word, ""))
 
 
-def _left_tokens(text: str, pos: int, lo: int, lookup: dict[str, str], max_len: int) -> list[tuple[int, str]]:
+def _left_tokens(
+    text: str, pos: int, lo: int, words: dict[str, str], endings: frozenset[str], max_len: int
+) -> list[tuple[int, str]]:
     """Known words ending at `pos` (not starting before `lo`), longest first, as (start, kind).
 
-    `lookup` is `word_suffixes()`: it tells a word from the mere ending of one, so the look-up
-    stops at the first `text[pos - k : pos]` that no word ends with.
+    The look-up stops at the first `text[pos - k : pos]` that is neither a word nor one of the
+    `endings` of one (`word_endings()`): no longer word ends at `pos` then.
     """
     found: list[tuple[int, str]] = []
     for k in range(1, min(max_len, pos - lo) + 1):
-        kind = lookup.get(text[pos - k : pos])
+        w = text[pos - k : pos]
+        kind = words.get(w)
         if kind is None:
+            if w in endings:
+                continue
             break
-        if kind and (kind != "L" or _level_ok(text, pos - k, text[pos - k : pos])):
+        if kind != "L" or _level_ok(text, pos - k, w):
             found.append((pos - k, kind))
     found.reverse()
     return found
@@ -101,8 +106,8 @@ def _allowed(left: str, left_word: str, right: str, right_word: str, nearest: st
 
 def _chain(text: str, hs: int, head: str, lo: int) -> list[tuple[int, int, str, str]]:
     """Words (start, end, kind, word) of the longest name ending with the body at `hs`."""
-    _, max_len, _, national = word_kinds()
-    lookup = word_suffixes()
+    words, max_len, _, national = word_kinds()
+    endings = word_endings()
     kind = "N" if head in national else "H"
     toks = [(hs, hs + len(head), kind, head)]
     pos = hs
@@ -110,13 +115,15 @@ def _chain(text: str, hs: int, head: str, lo: int) -> list[tuple[int, int, str, 
     while pos > lo:
         right = toks[-1]
         found = None
-        for t in _left_tokens(text, pos, lo, lookup, max_len):
+        for t in _left_tokens(text, pos, lo, words, endings, max_len):
             if _allowed(t[1], text[t[0] : pos], right[2], right[3], nearest_head):
                 found = t
                 break
         if found is None and right[2] == "F" and text[pos - 1] in "和与" and pos - 1 > lo:
             # 自然资源和规划局, 政府信息与政务公开办公室: a function joined to another function.
-            inner = next((t for t in _left_tokens(text, pos - 1, lo, lookup, max_len) if t[1] == "F"), None)
+            inner = next(
+                (t for t in _left_tokens(text, pos - 1, lo, words, endings, max_len) if t[1] == "F"), None
+            )
             if inner is not None:
                 toks.append((pos - 1, pos, "F", text[pos - 1]))
                 pos -= 1

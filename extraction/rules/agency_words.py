@@ -94,6 +94,10 @@ def _usable_place(name: str) -> bool:
     return not (len(name) == 2 and name[0] in _FUNCTION_CHARS)
 
 
+# A line (word) of "\n".join(words) with a character outside the CJK block.
+_NON_CJK_WORD_RE = re.compile(r"[^\n]*[^\u3400-\u9fff\n][^\n]*")
+
+
 @lru_cache(maxsize=1)
 def word_kinds() -> tuple[dict[str, str], int, re.Pattern[str], frozenset[str]]:
     """(word -> kind, longest word length, head regex, national bodies), built once."""
@@ -116,26 +120,21 @@ def word_kinds() -> tuple[dict[str, str], int, re.Pattern[str], frozenset[str]]:
             if kind in "UTSP" and not _usable_place(w):
                 continue
             words[w] = kind
+    # A name is read inside one run of CJK characters: words with other characters (巴州/巴音郭楞)
+    # never match.
+    for w in _NON_CJK_WORD_RE.findall("\n".join(words)):
+        del words[w]
     max_len = min(12, max(len(w) for w in words))
     return words, max_len, head_pattern(HEADS, lex.national), lex.national
 
 
-# A line (word) of "\n".join(words) with a character outside the CJK block.
-_NON_CJK_WORD_RE = re.compile(r"[^\n]*[^\u3400-\u9fff\n][^\n]*")
-
-
 @lru_cache(maxsize=1)
-def word_suffixes() -> dict[str, str]:
-    """Every CJK word of `word_kinds` (up to the longest length looked up) with its kind, and
-    every other ending of such a word with "".
+def word_endings() -> frozenset[str]:
+    """Every ending of a word of `word_kinds` (up to the longest length looked up) that is not
+    itself a word.
 
-    A name is read leftwards one word at a time; where `text[pos - k : pos]` is not even the
-    ending of a word, no longer word ends at `pos` either, so the look-up stops there. Words with
-    other characters (巴州/巴音郭楞) are left out: a name is read inside one run of CJK characters.
+    A name is read leftwards one word at a time; where `text[pos - k : pos]` is neither a word
+    nor the ending of one, no longer word ends at `pos` either, so the look-up stops there.
     """
     words, max_len, _, _ = word_kinds()
-    non_cjk = set(_NON_CJK_WORD_RE.findall("\n".join(words)))
-    cjk = {w: kind for w, kind in words.items() if len(w) <= max_len and w not in non_cjk}
-    out = dict.fromkeys({w[-k:] for w in cjk for k in range(1, len(w))}, "")
-    out.update(cjk)
-    return out
+    return frozenset({w[-k:] for w in words if len(w) <= max_len for k in range(1, len(w))} - words.keys())
