@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from random import Random
 
+from extraction.labels_zh import REQUEST_ROWS as _ZH_REQUEST_ROWS
 from extraction.schema import APPEAL_COLS, APPEAL_GROUPS, REQUEST_COLS, RESULT_ROWS
 from training.synth.fmt import Piece, plain, wrap
 from training.synth.marks import CELL, ENT
@@ -144,34 +145,9 @@ _NOTE = (
     "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
     "(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)",
 )
-_ROW_LABELS = {
-    "new": "一、本年新收政府信息公开申请数量",
-    "carried_over": "二、上年结转政府信息公开申请数量",
-    "granted": "（一）予以公开",
-    "partly_granted": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "withheld_state_secret": "1.属于国家秘密",
-    "withheld_prohibited": "2.其他法律行政法规禁止公开",
-    "withheld_security": "3.危及“三安全一稳定”",
-    "withheld_third_party": "4.保护第三方合法权益",
-    "withheld_internal": "5.属于三类内部事务信息",
-    "withheld_process": "6.属于四类过程性信息",
-    "withheld_enforcement": "7.属于行政执法案卷",
-    "withheld_inquiry": "8.属于行政查询事项",
-    "unable_not_held": "1.本机关不掌握相关政府信息",
-    "unable_needs_creation": "2.没有现成信息需要另行制作",
-    "unable_unclear": "3.补正后申请内容仍不明确",
-    "rejected_petition": "1.信访举报投诉类申请",
-    "rejected_duplicate": "2.重复申请",
-    "rejected_publication": "3.要求提供公开出版物",
-    "rejected_excessive": "4.无正当理由大量反复申请",
-    "rejected_confirmation": "5.要求行政机关确认或重新出具已获取信息",
-    "other": "（六）其他处理",
-    "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "other_no_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "other_misc": "3.其他",
-    "results_total": "（七）总计",
-    "carried_forward": "四、结转下年度继续办理",
-}
+# The leaf label of each request row (the group prefix, e.g. 三、本年度办理结果, is written apart):
+# derived from the one table of Chinese row labels, extraction/labels_zh.py.
+_ROW_LABELS = {row: label.split(" ")[-1] for row, label in _ZH_REQUEST_ROWS.items()}
 _SUBGROUPS = {
     "withheld": "（三）不予公开",
     "unable": "（四）无法提供",
