@@ -205,24 +205,43 @@ def bench(
         int, typer.Option("-n", help="How many reports to extract in total (inputs are cycled).")
     ] = 500,
     as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
+    engine: EngineOption = None,
+    model: ModelOption = None,
+    threads: Annotated[
+        int, typer.Option("--threads", help="torch threads for the model and hybrid engines.")
+    ] = 2,
 ) -> None:
-    """Measure the rules path: reports/s, chars/s, per-stage time and peak memory (one core)."""
+    """Measure an engine: reports/s (wall and per CPU-second), per-stage time, model share, peak memory.
+
+    Example: nianbao bench ../shared/seeds -n 200 --engine hybrid --model models/default --threads 2
+    """
+    _setup_logging(False)
     from extraction.bench import default_inputs, run_bench
 
+    if threads < 1:
+        _fail(f"--threads must be at least 1, got: {threads}")
+    if n < 1:
+        _fail(f"-n must be at least 1, got: {n}")
     paths = list(inputs) if inputs else default_inputs()
     if not paths:
         _fail("no inputs to benchmark; pass report files or folders")
-    result = run_bench(paths, n=n)
-    typer.echo(json.dumps(result.to_json(), indent=1) if as_json else result.to_text())
+    engine, models = _engine_and_models(engine, model)
+    try:
+        result = run_bench(paths, n=n, engine=engine, models=models, threads=threads)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False) if as_json else result.to_text())
 
 
 def _gather() -> None:
     """Add the subcommands of the other packages (their modules import nothing heavy)."""
+    from annotations.cli import review_app
     from training.cli import dataset_app, synth, train_app
 
     app.command()(synth)
     app.add_typer(dataset_app, name="dataset")
     app.add_typer(train_app, name="train")
+    app.add_typer(review_app, name="review")
 
 
 _gather()

@@ -1,14 +1,17 @@
 """Re-render a labelled report into a damaged copy, with its gold entity offsets remapped.
 
 Used to test that the readers survive renderings the seeds do not show: pipe tables, one cell
-per line, full-width digits, PDF-style spaced characters, page breaks with running headers.
+per line, full-width digits, PDF-style spaced characters, page breaks with running headers
+(`KINDS`); and damage (`DAMAGE_KINDS`): traditional script, OCR confusions, digit damage in table
+cells, and everything at once (`all_damage`). Damage is seeded per (gold `doc`, kind), so the same
+seed file always gets the same damage.
 
 One offset mechanism: every kind is a list of per-character edits (an insertion before an old
 character, or the replacement of one old character). Applying them builds the new text and,
 for every old character, where its replacement starts and ends in the new text. A span
 `[s, e)` maps to `[start_of[s], end_of[e - 1])`, i.e. `[map[s], map[e-1] + 1)` when the last
-character is kept as one character. Table values do not change; entity texts become the new
-slices (e.g. full-width digits).
+character is kept as one character. Table values and document fields do not change (they are
+values); entity texts become the new slices (e.g. full-width digits, traditional characters).
 
     new_text, new_gold = rerender(text, gold, "pipes")
 
@@ -22,11 +25,15 @@ from __future__ import annotations
 import copy
 import random
 import re
+import zlib
 from collections.abc import Callable
+from functools import lru_cache
 
 from extraction.schema import APPLICANT_COLS, RESULT_ROWS, cell_keys, table_rows
 
 KINDS = ("pipes", "one_cell_per_line", "fullwidth_digits", "spaced_chars", "page_breaks", "all")
+DAMAGE_KINDS = ("traditional", "confusables", "digit_damage", "all_damage")
+ALL_KINDS = KINDS + DAMAGE_KINDS
 # tab grid, `| a | b |` rows, tab-led cell lines, cells and `|` on lines of their own, `| cell`
 # lines, cells separated by blank lines, space-aligned columns; `mixed`: one table with pipes,
 # one with tab-led lines, one with blank-line-separated cells.
@@ -34,6 +41,9 @@ RENDER_STYLES = ("tabs", "pipes", "cellines", "pipe_lines", "pipe_led", "lines",
 # "all" composes the others; page breaks go first so that the running header is damaged like
 # the title it repeats (and normalization can still recognise it).
 _ALL_ORDER = ("page_breaks", "one_cell_per_line", "pipes", "fullwidth_digits", "spaced_chars")
+# "all_damage": digit damage first (it finds the cells by reading the clean text), then script and
+# OCR confusions (so the running header repeats the damaged title), then the renderings of "all".
+_ALL_DAMAGE_ORDER = ("digit_damage", "traditional", "confusables", *_ALL_ORDER)
 PAGE_EVERY = 1500
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -138,28 +148,209 @@ def _page_breaks(text: str, gold: dict) -> list[Edit]:
     return edits
 
 
+# --- damage: traditional script, OCR confusions, digit damage ---------------------------------
+
+
+def damage_rng(gold: dict, kind: str) -> random.Random:
+    """The random source of one (seed file, kind): stable across runs and Python versions."""
+    return random.Random(zlib.crc32(f"{gold.get('doc', '')}|{kind}".encode()))
+
+
+# Real traditional copies (mirror sites) write the Taiwan forms (為 75 times in the corpus's
+# traditional reports, 爲 never) and mostly keep 台, so the converter is opencc's s2tw, phrase-aware
+# (方面 stays 方面, 干部 becomes 幹部), and 台 is left alone.
+_KEEP_IN_TRADITIONAL = frozenset("台")
+
+
+@lru_cache(maxsize=1)
+def _converters():  # -> tuple[OpenCC, OpenCC]
+    import opencc
+
+    return opencc.OpenCC("s2tw"), opencc.OpenCC("tw2s")
+
+
+def _traditional(text: str, gold: dict) -> list[Edit]:
+    """The whole text in traditional script, one character for one (offsets stay 1:1).
+
+    A line is converted with phrases; a converted character is taken only where it is a
+    traditional form of the character it replaces (checked both ways), otherwise the character
+    is converted on its own, and kept when its conversion is not one character long."""
+    s2t, t2s = _converters()
+    edits: list[Edit] = []
+    pos = 0
+    for line in text.split("\n"):
+        conv = s2t.convert(line) if line else line
+        if len(conv) != len(line):
+            conv = line  # phrases of other lengths: go character by character
+        for i, (a, b) in enumerate(zip(line, conv, strict=True)):
+            if a in _KEEP_IN_TRADITIONAL or not _CJK_RE.match(a):
+                continue
+            if b == a or (s2t.convert(a) != b and t2s.convert(b) != a):
+                b = s2t.convert(a)
+            if b != a and len(b) == 1:
+                edits.append((pos + i, pos + i + 1, b))
+        pos += len(line) + 1
+    return edits
+
+
+# OCR confusions. A digit read as a letter has one numeric reading (O in a figure can only be 0),
+# so values stay what the gold says and a reader is expected to read through it; digits inside
+# Latin tokens (e-mail addresses, URLs) are left alone, since there a letter is a valid reading.
+# Character confusions stay out of value-bearing entities (COUNT, AMOUNT, DATE: 人次, 日 are part
+# of the value) and off the first and last character of an AGENCY (its boundary); inside an
+# AGENCY they are fair damage (公安居 is still the agency). Punctuation flips width, except
+# between digits (1,234 / 12.5) and next to Latin letters (http://).
+CONFUSION_RATE = 0.03  # per eligible character, for each of the three groups
+DIGIT_CONFUSIONS = {"0": "Oo〇", "1": "lI"}
+CJK_CONFUSIONS = {
+    "己": "已巳", "已": "己巳", "日": "曰", "曰": "日", "未": "末", "末": "未", "人": "入", "入": "人",
+    "土": "士", "士": "土", "千": "干", "天": "夭", "戊": "戌", "戌": "戊", "拨": "拔", "侯": "候",
+    "候": "侯", "析": "折", "折": "析", "体": "休", "休": "体", "治": "冶", "刀": "力", "力": "刀",
+}  # fmt: skip
+PUNCT_CONFUSIONS = {
+    "，": ",", ",": "，", "；": ";", ";": "；", "：": ":", ":": "：",
+    "（": "(", "(": "（", "）": ")", ")": "）", "。": ".",
+}  # fmt: skip
+VALUE_LABELS = frozenset({"COUNT", "AMOUNT", "DATE"})
+_LATIN_TOKEN_RE = re.compile(r"[A-Za-z0-9@._:/\-%?=&#~+]*[A-Za-z@][A-Za-z0-9@._:/\-%?=&#~+]*")
+_ASCII_LETTER_RE = re.compile(r"[A-Za-z/]")
+
+
+def _entity_mask(text: str, gold: dict) -> bytearray:
+    """1 inside value-bearing entities, 2 on an AGENCY's first and last character."""
+    mask = bytearray(len(text))
+    for ent in gold.get("entities", []):
+        s, e = ent["start"], ent["end"]
+        if e <= s:
+            continue
+        if ent.get("label") in VALUE_LABELS:
+            mask[s:e] = b"\x01" * (e - s)
+        else:
+            mask[s] = mask[e - 1] = 2
+    return mask
+
+
+def _confusables(text: str, gold: dict) -> list[Edit]:
+    rng = damage_rng(gold, "confusables")
+    mask = _entity_mask(text, gold)
+    latin = bytearray(len(text))
+    for m in _LATIN_TOKEN_RE.finditer(text):
+        latin[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    edits: list[Edit] = []
+    for i, ch in enumerate(text):
+        if ch in DIGIT_CONFUSIONS:
+            ok = not latin[i]
+            options = DIGIT_CONFUSIONS[ch]
+        elif ch in CJK_CONFUSIONS:
+            ok = not mask[i]
+            options = CJK_CONFUSIONS[ch]
+        elif ch in PUNCT_CONFUSIONS:
+            prev, nxt = text[i - 1 : i], text[i + 1 : i + 2]
+            ok = not (prev.isdigit() and nxt.isdigit()) and not _ASCII_LETTER_RE.match(prev + nxt)
+            options = PUNCT_CONFUSIONS[ch]
+        else:
+            continue
+        # Draw for every candidate, eligible or not, so that one eligibility rule changing does
+        # not reshuffle the damage elsewhere in the text.
+        hit = rng.random() < CONFUSION_RATE
+        pick = rng.choice(options)
+        if ok and hit:
+            edits.append((i, i + 1, pick))
+    return edits
+
+
+# Digit damage: a lost or a doubled digit in a few table cells; the gold keeps the true value.
+# Only cells under a template identity (requests, appeals) are damaged, at most one per requests
+# row, requests column and appeals group, so every damaged value stays determined by the identities
+# (the spec lets a reader use them to pick between readings): damage in an `active` cell, where no
+# identity holds, could not be repaired by any reader and would measure nothing. Cells are found by
+# reading the clean text with the rules reader; only cells it reads as the gold value are used.
+DIGIT_DAMAGE_CELLS = 3
+_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+
+
+def digit_damage_plan(text: str, gold: dict) -> list[tuple[str, int, str, str]]:
+    """The damage `digit_damage` does: (`table.row.col`, offset, raw figure, damaged figure).
+
+    A figure with thousands separators loses them (its value is unchanged); up to
+    DIGIT_DAMAGE_CELLS other figures lose or double one digit (their value changes).
+    """
+    from extraction.pipeline import NotAReportError, extract_text
+
+    try:
+        rec = extract_text(text)
+    except NotAReportError:
+        return []
+    rng = damage_rng(gold, "digit_damage")
+    plan: list[tuple[str, int, str, str]] = []
+    candidates = []
+    for table, cells in sorted(rec.cells.items()):
+        gold_table = (gold.get("tables") or {}).get(table) or {}
+        for key, cell in sorted(cells.items()):
+            want = gold_table.get(key)
+            if cell.start is None or cell.end is None or want is None or cell.value != want:
+                continue
+            raw = text[cell.start : cell.end]
+            if _THOUSANDS_RE.match(raw):
+                plan.append((f"{table}.{key}", cell.start, raw, raw.replace(",", "")))
+            elif table in ("requests", "appeals") and raw.isascii() and raw.isdigit() and int(raw) > 0:
+                candidates.append((table, key, cell.start, raw))
+    rng.shuffle(candidates)
+    used: set[tuple[str, str, str]] = set()
+    damaged = 0
+    for table, key, start, raw in candidates:
+        if damaged == DIGIT_DAMAGE_CELLS:
+            break
+        row, col = key.split(".")
+        groups = (
+            {(table, "row", row), (table, "col", col)} if table == "requests" else {(table, "group", row)}
+        )
+        if groups & used:
+            continue
+        used |= groups
+        damaged += 1
+        i = rng.randrange(len(raw))
+        lost = len(raw) > 1 and rng.random() < 0.5
+        plan.append((f"{table}.{key}", start, raw, raw[:i] + ("" if lost else raw[i] * 2) + raw[i + 1 :]))
+    return sorted(plan, key=lambda x: x[1])
+
+
+def _digit_damage(text: str, gold: dict) -> list[Edit]:
+    edits: list[Edit] = []
+    for _, start, raw, damaged in digit_damage_plan(text, gold):
+        # One edit per character of the figure: the figure's first digit takes the damaged
+        # figure, the others are deleted (the figure is not an entity, no span ends inside it).
+        edits.append((start, start + 1, damaged))
+        edits.extend((start + k, start + k + 1, "") for k in range(1, len(raw)))
+    return edits
+
+
 _KIND_EDITS: dict[str, Callable[[str, dict], list[Edit]]] = {
     "pipes": _pipes,
     "one_cell_per_line": _one_cell_per_line,
     "fullwidth_digits": _fullwidth_digits,
     "spaced_chars": _spaced_chars,
     "page_breaks": _page_breaks,
+    "traditional": _traditional,
+    "confusables": _confusables,
+    "digit_damage": _digit_damage,
 }
 
 
 def rerender(text: str, gold: dict, kind: str) -> tuple[str, dict]:
-    """Re-render `text` as `kind` (see KINDS); returns the new text and a remapped copy of `gold`.
+    """Re-render or damage `text` as `kind` (see ALL_KINDS); returns the new text and a remapped
+    copy of `gold` (entity offsets and texts follow the text; values and tables stay).
 
     Raises:
         ValueError: for an unknown kind.
     """
-    if kind == "all":
-        for k in _ALL_ORDER:
+    if kind in ("all", "all_damage"):
+        for k in _ALL_ORDER if kind == "all" else _ALL_DAMAGE_ORDER:
             text, gold = rerender(text, gold, k)
         return text, gold
     fn = _KIND_EDITS.get(kind)
     if fn is None:
-        raise ValueError(f"[R002] unknown rerender kind, expected one of {KINDS}, got: {kind!r}")
+        raise ValueError(f"[R002] unknown rerender kind, expected one of {ALL_KINDS}, got: {kind!r}")
     new_text, start_of, end_of = apply_edits(text, fn(text, gold))
     new_gold = copy.deepcopy(gold)
     for ent in new_gold.get("entities", []):
