@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from extraction.normalize import Normalized
+from extraction.normalize import Normalized, t2s_table
 
 # The subject "we / this office" (我局, 本单位): the body speaks of itself without its name.
 SELF_REF = re.compile(r"^(?:我|本)(?:局|厅|委|办|部|院|署|机关|单位|县|市|区|镇|乡|街道|中心|们)")
@@ -33,12 +33,13 @@ _SPACE_RUN_RE = re.compile(r"\s+")
 
 
 def clean_value(value: str, spaces: bool = False) -> str:
-    """A value less rendering damage: full-width characters as ASCII, PDF spacing gone.
+    """A value less rendering damage: full-width characters as ASCII, traditional script as
+    simplified (a field is data to join on: 宿遷市公安局 is 宿迁市公安局), PDF spacing gone.
 
     Spaces between two CJK characters always go (蚌 埠 市); with `spaces`, the other spaces stay
     as written, one each ("南湖路 600 号"), else all whitespace goes (names, phone numbers).
     """
-    value = value.translate(_FULLWIDTH)
+    value = value.translate(_FULLWIDTH).translate(t2s_table())
     if spaces:
         return _SPACE_RUN_RE.sub(" ", _CJK_GAP_RE.sub("", value)).strip()
     return _SPACE_RUN_RE.sub("", value)
