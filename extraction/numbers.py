@@ -53,8 +53,19 @@ _AMOUNT_SPLIT_RE = re.compile(
 )
 
 
+# OCR confusables inside an Arabic number (2O20, l8, 2〇22): read as the digits they stand for.
+# Only next to a digit: "二〇二〇" is a Chinese numeral and "Office" is a word.
+_CONFUSABLE_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl〇]+|[OoIl〇]+(?=[0-9])")
+_CONFUSABLE_DIGITS = str.maketrans("OoIl〇", "00110")
+
+
 def _clean(s: str) -> str:
-    return s.translate(_CLEAN_TABLE)
+    t = s.translate(_CLEAN_TABLE)
+    if t.isascii() and t.isdigit():
+        return t
+    if any(c in t for c in "OoIl〇"):
+        t = _CONFUSABLE_DIGIT_RE.sub(lambda m: m.group().translate(_CONFUSABLE_DIGITS), t)
+    return t
 
 
 def _to_python(d: Decimal) -> int | float:

@@ -13,7 +13,7 @@ from typing import Any
 from extraction.schema import TABLES
 from training.synth.marks import CELL, ENT, FIELD, FURNITURE, HEAD, Marked
 
-GENERATOR_VERSION = "synth.v2"  # v2: realism pass (openings, wording, layout and noise rates)
+GENERATOR_VERSION = "synth.v3"  # v2: realism pass (openings, wording, layout, noise); v3: prose digit confusables
 _LIST_FIELDS = ("phone", "email", "website")
 
 

@@ -56,14 +56,15 @@ class NoiseRates:
     line_break: float = 0.0  # per prose line: a line break mid-word
     digit_damage: float = 0.0  # per table cell: O/0, l/1, 〇, a lost or doubled digit
     artifacts: float = 0.0  # per report: conversion debris (bookmarks, zero-width spaces, CRLF)
+    digit_confusable: float = 0.0  # per 0/1 digit of a prose COUNT, AMOUNT or DATE: O o 〇 / l I
 
 
 LEVELS = {
     "none": NoiseRates(),
     # traditional and pinyin_doc at the corpus's own rates (13% and 6% of its reports); spaced and
     # full-width lines rarer than before (the corpus: 1% of reports with a spaced line)
-    "low": NoiseRates(0.01, 0.01, 0.12, 0.12, 0.05, 0.15, 0.0015, 0.001, 0.001, 0.02, 0.01, 0.1),
-    "high": NoiseRates(0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.012, 0.006, 0.006, 0.15, 0.08, 0.35),
+    "low": NoiseRates(0.01, 0.01, 0.12, 0.12, 0.05, 0.15, 0.0015, 0.001, 0.001, 0.02, 0.01, 0.1, 0.01),
+    "high": NoiseRates(0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.012, 0.006, 0.006, 0.15, 0.08, 0.35, 0.05),
 }
 
 
@@ -115,13 +116,16 @@ def _sample_positions(rng: Random, n: int, rate: float) -> list[int]:
 
 
 def _protected(doc: Marked) -> bytearray:
-    """1 inside value-bearing entities (COUNT, AMOUNT, DATE) and cells; 2 on any entity's edge."""
+    """1 inside cells, 3 inside value-bearing entities (COUNT, AMOUNT, DATE); 2 on any other
+    entity's edge."""
     mask = bytearray(len(doc.text))
     for m in doc.marks:
         if m.end <= m.start:
             continue
-        if m.kind == CELL or (m.kind == ENT and m.data[0] != "AGENCY"):
+        if m.kind == CELL:
             mask[m.start : m.end] = b"\x01" * (m.end - m.start)
+        elif m.kind == ENT and m.data[0] != "AGENCY":
+            mask[m.start : m.end] = b"\x03" * (m.end - m.start)
         elif m.kind == ENT:
             mask[m.start] = mask[m.end - 1] = 2
     return mask
@@ -140,12 +144,19 @@ def _translate_lines(rng: Random, doc: Marked, rate: float, table: dict[int, str
         doc.translate("".join(parts))
 
 
+_DIGIT_LOOKALIKE = {"0": ("O", "o", "〇"), "1": ("l", "I")}
+
+
 def _char_edits(rng: Random, text: str, mask: bytearray, r: NoiseRates) -> list[Edit]:
     """Confusables, drops and doubles on CJK characters outside figures and entity edges."""
     edits: dict[int, Edit] = {}
     for i in _sample_positions(rng, len(text), r.confusable):
         if not mask[i] and text[i] in CONFUSABLE:
             edits[i] = Edit(i, i + 1, CONFUSABLE[text[i]])
+    if r.digit_confusable:
+        for i, c in enumerate(text):
+            if mask[i] == 3 and c in "01" and rng.random() < r.digit_confusable:
+                edits[i] = Edit(i, i + 1, rng.choice(_DIGIT_LOOKALIKE[c]))
     for i in _sample_positions(rng, len(text), r.drop):
         if not mask[i] and _CJK_RE.match(text[i]):
             edits[i] = Edit(i, i + 1, "")
@@ -172,12 +183,12 @@ def _pinyin(rng: Random, text: str, mask: bytearray, rate: float, traditional: b
         spots = [i for i, c in enumerate(text) if c in back and rng.random() < min(1.0, rate * 3)]
         for i in spots:
             py = table.get(back[text[i]])
-            if py and mask[i] != 1:
+            if py and mask[i] not in (1, 3):
                 edits.append(Edit(i + 1, i + 1, f"({py})"))
         return edits
     for i in _sample_positions(rng, len(text), rate):
         py = table.get(text[i])
-        if py and mask[i] != 1:
+        if py and mask[i] not in (1, 3):
             edits.append(Edit(i + 1, i + 1, f"({py})"))
     return edits
 
@@ -305,6 +316,7 @@ _SCALED = (
     "double",
     "line_break",
     "digit_damage",
+    "digit_confusable",
 )
 
 
