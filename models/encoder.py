@@ -83,6 +83,7 @@ def bert_config(
     max_positions: int = MAX_POSITIONS,
     dropout: float = 0.1,
     pad_token_id: int = 0,
+    type_vocab_size: int = 1,
     **extra: Any,
 ) -> BertConfig:
     """A `BertConfig` for our vocabulary and one of our sizes.
@@ -93,6 +94,7 @@ def bert_config(
         max_positions: the longest window the model will see, special tokens included.
         dropout: hidden and attention dropout.
         pad_token_id: the tokenizer's [PAD] id.
+        type_vocab_size: token type ids the model takes (1: none; the table model's figure ordinals).
         **extra: passed to `BertConfig` (e.g. `num_labels`, `id2label`).
     """
     from transformers import BertConfig
@@ -110,7 +112,7 @@ def bert_config(
         hidden_dropout_prob=dropout,
         attention_probs_dropout_prob=dropout,
         pad_token_id=pad_token_id,
-        type_vocab_size=1,
+        type_vocab_size=type_vocab_size,
         **extra,
     )
 

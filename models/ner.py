@@ -129,6 +129,8 @@ class CharClassifier:
 
             raise CheckpointError(f"[M101] the model's labels have no {OUTSIDE!r}, got: {self.labels[:5]!r}")
         self.outside = self.labels.index(OUTSIDE)
+        self.groups = softmax_groups(self.labels)
+        self.token_types = getattr(model.config, "nianbao_token_types", None)
 
     def char_probs(self, text: str, start: int = 0, end: int | None = None) -> np.ndarray:
         """Label probabilities `(end - start, L)`: row i is character `start + i` of `text`.
@@ -142,6 +144,7 @@ class CharClassifier:
         end = len(text) if end is None else end
         part = text[start:end]
         windows = char_token_spans(self.tokenizer, part, self.max_length, self.stride)
+        types = token_type_array(self.token_types, part)
         outs: list[WindowProbs] = []
         pad = self.tokenizer.pad_token_id or 0
         for b in range(0, len(windows), self.batch_size):
@@ -149,16 +152,53 @@ class CharClassifier:
             width = max(len(w.input_ids) for w in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
+            type_ids = torch.zeros((len(batch), width), dtype=torch.long)
             for i, w in enumerate(batch):
                 ids[i, : len(w.input_ids)] = torch.tensor(w.input_ids, dtype=torch.long)
                 mask[i, : len(w.attention_mask)] = torch.tensor(w.attention_mask, dtype=torch.long)
+                if types is not None:
+                    type_ids[i, : len(w.input_ids)] = torch.from_numpy(window_types(types, w.offsets))
+            extra = {"token_type_ids": type_ids} if types is not None else {}
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                logits = self.model(input_ids=ids, attention_mask=mask).logits
-            probs = torch.softmax(logits.float(), dim=-1).numpy()
+                logits = self.model(input_ids=ids, attention_mask=mask, **extra).logits
+            logits = logits.float()
+            probs = torch.cat([torch.softmax(logits[..., a:b], dim=-1) for a, b in self.groups], -1).numpy()
             for i, w in enumerate(batch):
                 n = len(w.input_ids)
                 outs.append(WindowProbs(np.asarray(w.offsets, dtype=np.int64), probs[i, :n], w.start, w.end))
         return stitch_windows(len(part), outs, len(self.labels), self.outside)
+
+
+def token_type_array(kind: str | None, text: str) -> np.ndarray | None:
+    """Per-character token type ids of `text` for a model trained with `kind` (None: no types)."""
+    if kind is None:
+        return None
+    from models.figures import FIGURE_ORDINAL, figure_ordinals
+
+    if kind != FIGURE_ORDINAL:
+        from models.artifacts import CheckpointError
+
+        raise CheckpointError(f"[M103] unknown nianbao_token_types in the model config, got: {kind!r}")
+    return figure_ordinals(text)
+
+
+def window_types(types: np.ndarray, offsets: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A window's token type ids: each token takes its first character's type; specials 0."""
+    offs = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    return np.where(offs[:, 1] > offs[:, 0], types[np.minimum(offs[:, 0], max(len(types) - 1, 0))], 0)
+
+
+def softmax_groups(labels: Sequence[str]) -> list[tuple[int, int]]:
+    """The label ranges that each get their own softmax: all labels, or, for the table model's
+    factored labels (`models.table`), rows (with `O`) and then columns (`C:...`, at the end)."""
+    cut = next((i for i, lab in enumerate(labels) if lab.startswith("C:")), None)
+    if cut is None:
+        return [(0, len(labels))]
+    if not all(lab.startswith("C:") for lab in labels[cut:]):
+        from models.artifacts import CheckpointError
+
+        raise CheckpointError(f"[M102] column labels (C:...) must come last, got: {list(labels[cut:])[:5]!r}")
+    return [(0, cut), (cut, len(labels))]
 
 
 def load_classifier(path: Path, kind: str, threads: int = DEFAULT_THREADS, **kwargs: Any) -> tuple[Any, Any]:

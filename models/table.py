@@ -15,7 +15,6 @@ torch and transformers are imported lazily (through models.ner).
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from models.decode import (
     identities,
     repair_by_identity,
 )
+from models.figures import number_tokens, read_number
 from models.ner import CharClassifier, load_classifier, model_version
 
 log = logging.getLogger(__name__)
@@ -43,34 +43,38 @@ UNCONFIRMED_SCORE = 0.9  # a confusable read as a digit where no identity can co
 REGION_MARGIN = 64  # characters read around a given table region (regions from rules are rough)
 MIN_FIGURES = 2  # a table is found when this many figures are placed in it (or a region is given)
 
-
-_D = "0-9\uff10-\uff19OoIl\u3007"  # digits, full-width digits and the OCR confusables O o I l 〇
-# A figure as a table renders it: optional sign (减 17, -17, 增1, +1), digits with confusables,
-# thousands commas, a decimal point only between digits ("1." is list numbering). Letters on
-# either side make it part of a word (Office, gov.cn), not a figure.
-_TOKEN_RE = re.compile(
-    rf"(?<![A-Za-z])(?:(?:减少|增加|[减增+\-−＋－])\s?)?[{_D}](?:[{_D},，]|[.．](?=[{_D}]))*+(?![A-Za-z])"
-)
-_FULLWIDTH = str.maketrans(
-    {**{chr(0xFF10 + d): str(d) for d in range(10)}, "．": ".", "，": ",", "＋": "+", "－": "-"}
-)
+# Factored labels: a cell key `table.row.col` is predicted as two softmax groups per character,
+# the row (`R:table.row`, or `O`: not a cell) and the column (`C:col`), P(key) = P(row) * P(col).
+# Rows share their columns' statistics and the other way round, so a small model learns a
+# template of ~450 keys from far fewer examples than with one label per key.
+ROW_PREFIX, COL_PREFIX = "R:", "C:"
 
 
-def number_tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """The `(start, end)` of every figure-like token of `text[start:end]` (original offsets)."""
-    return [m.span() for m in _TOKEN_RE.finditer(text, start, len(text) if end is None else end)]
+def factored_labels(cell_keys_: Sequence[str]) -> tuple[str, ...]:
+    """The factored label list of a set of `table.row.col` keys: `O`, the rows, the columns."""
+    rows = sorted({k.rsplit(".", 1)[0] for k in cell_keys_})
+    cols = sorted({k.rsplit(".", 1)[1] for k in cell_keys_})
+    return ("O", *(ROW_PREFIX + r for r in rows), *(COL_PREFIX + c for c in cols))
 
 
-def read_number(raw: str) -> tuple[int | float | None, str | None]:
-    """A table figure as written -> (value, repair note); confusables read as digits (O->0, l->1)."""
-    from extraction.tables_cells import parse_cell_number
+def is_factored(labels: Sequence[str]) -> bool:
+    return any(lab.startswith(COL_PREFIX) for lab in labels)
 
-    if raw.isascii() and raw.isdigit():
-        return int(raw), None
-    parsed = parse_cell_number(raw.translate(_FULLWIDTH).strip())
-    if parsed is None:
-        return None, None
-    return parsed[0], parsed[3]
+
+def factor_index(cell_labels: Sequence[str], labels: Sequence[str], ignore: int = -100) -> np.ndarray:
+    """For each cell tag (`O`, `B-key`, `I-key`) its (row, column) targets among factored `labels`.
+
+    Returns an int array `(len(cell_labels), 2)`; `O` has the row `O` and the column `ignore`.
+    """
+    index = {lab: i for i, lab in enumerate(labels)}
+    out = np.full((len(cell_labels), 2), ignore, dtype=np.int64)
+    for i, tag in enumerate(cell_labels):
+        if tag == "O":
+            out[i, 0] = index["O"]
+            continue
+        row, col = tag[2:].rsplit(".", 1)
+        out[i] = index[ROW_PREFIX + row], index[COL_PREFIX + col]
+    return out
 
 
 class TableModel:
@@ -101,6 +105,7 @@ class TableModel:
         self.penalty = penalty
         self.repair = repair
         self._index = {lab: i for i, lab in enumerate(classifier.labels)}
+        self.factored = is_factored(classifier.labels)
 
     @classmethod
     def load(cls, path: Path, **kwargs: Any) -> TableModel:
@@ -120,11 +125,20 @@ class TableModel:
     # --- reading ---------------------------------------------------------------------------
 
     def _columns(self, version: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """The version's cell keys the model knows, with their B- and I- label columns."""
+        """The version's cell keys the model knows, with their two label columns: B- and I- (summed),
+        or, for factored labels, row and column (multiplied)."""
         keys, b_cols, i_cols = [], [], []
         for table in TABLES:
             for k in cell_keys(table, version):
                 key = f"{table}.{k}"
+                if self.factored:
+                    row, col = key.rsplit(".", 1)
+                    b, i = self._index.get(ROW_PREFIX + row), self._index.get(COL_PREFIX + col)
+                    if b is not None and i is not None:
+                        keys.append(key)
+                        b_cols.append(b)
+                        i_cols.append(i)
+                    continue
                 b, i = self._index.get(f"B-{key}"), self._index.get(f"I-{key}")
                 if b is not None or i is not None:
                     keys.append(key)
@@ -154,7 +168,8 @@ class TableModel:
             lengths = bounds[:, 1] - bounds[:, 0]
             firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])  # each figure's first row below
             rows = probs[np.repeat(bounds[:, 0] - firsts, lengths) + np.arange(int(lengths.sum()))]
-            cell_p = np.add.reduceat(rows[:, b_cols] + rows[:, i_cols], firsts, axis=0) / lengths[:, None]
+            joint = rows[:, b_cols] * rows[:, i_cols] if self.factored else rows[:, b_cols] + rows[:, i_cols]
+            cell_p = np.add.reduceat(joint, firsts, axis=0) / lengths[:, None]
             none_p = np.add.reduceat(rows[:, self.classifier.outside], firsts) / lengths
             best = np.maximum(best, cell_p.max(axis=0))
             top = np.argpartition(-cell_p, k - 1, axis=1)[:, :k]

@@ -128,6 +128,9 @@ def _train(kind: str, config: Path, overrides: list[str] | None, resume_from: Pa
 
     if not config.is_file():
         _fail(f"--config {config} not found; see training/configs/ for examples")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
+    )
     try:
         cfg = load_config(config, kind, overrides or [])
     except ConfigError as exc:

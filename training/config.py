@@ -98,6 +98,9 @@ class FinetuneData(_Section):
     unaligned: Literal["skip", "mask"] = Field(
         "skip", description="Table: documents with unaligned cells are skipped or their table masked."
     )
+    negatives: float = Field(
+        0.1, ge=0.0, le=1.0, description="Table: share of the windows without any cell that are kept."
+    )
 
 
 class TrainSection(_Section):
@@ -180,6 +183,13 @@ class TableConfig(_Section):
     """`nianbao train table`: number tokens in table regions -> template cell keys."""
 
     kind: Literal["table"] = "table"
+    scheme: Literal["factored", "keys"] = Field(
+        "factored", description="Labels: row x column softmax groups (factored) or B-/I- per cell key."
+    )
+    token_types: Literal["figure_ordinal"] | None = Field(
+        "figure_ordinal",
+        description="Token type input: each figure's ordinal since the last label (or none).",
+    )
     model: ModelSection = Field(default_factory=ModelSection)
     data: FinetuneData
     train: TrainSection = Field(default_factory=TrainSection)

@@ -68,7 +68,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     from models.encoder import bert_config, set_threads
     from models.tokenizer import build_char_tokenizer
     from training.config import validate_config
-    from training.train import train_loop, window_examples
+    from training.examples import window_examples
+    from training.train import train_loop
 
     set_threads(1)
     torch.manual_seed(0)

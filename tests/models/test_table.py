@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from extraction.schema import TABLES, cell_keys
-from models.table import TableModel, number_tokens, read_number
+from models.figures import number_tokens, read_number
+from models.table import TableModel
 from training.labels import CELL_LABELS
 
 LABELS = list(CELL_LABELS)
@@ -209,16 +210,19 @@ def appeals_doc(rng: random.Random) -> tuple[str, dict[str, tuple[int, int]]]:
     return text + f"以上数据截至{rng.randint(1, 12)}月底。\n", cells
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["keys", "factored"])
+def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A tiny model trained on generated appeals tables, with B-/I- key labels or factored ones."""
     torch = pytest.importorskip("torch")
     from transformers import BertForTokenClassification
 
     from models.encoder import EncoderSize, bert_config, set_threads
+    from models.table import factored_labels
     from models.tokenizer import build_char_tokenizer
     from training.config import validate_config
+    from training.examples import window_examples
     from training.labels import cell_tags
-    from training.train import train_loop, window_examples
+    from training.train import factored_loss, train_loop
 
     set_threads(1)
     torch.manual_seed(0)
@@ -232,29 +236,35 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
             "train": {"max_steps": 250, "batch_size": 16, "lr": 5e-3, "warmup_ratio": 0.05,
                       "window": WINDOW, "stride": STRIDE, "threads": 1, "log_every": 50},
             "decode": {"top_k": 3},
+            "scheme": request.param,
             "out": {"dir": str(tmp_path_factory.mktemp("out")), "name": "table-test"},
         },
         "table",
     )  # fmt: skip
+    labels, loss_fn = LABELS, None
+    if request.param == "factored":
+        labels = list(factored_labels([lab[2:] for lab in LABELS if lab != "O"]))
+        loss_fn = factored_loss(LABELS, labels)
     model = BertForTokenClassification(
         bert_config(
             len(tokenizer), EncoderSize(2, 32, 2, 64), max_positions=WINDOW, dropout=0.0,
-            pad_token_id=tokenizer.pad_token_id, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)),
-            label2id=COL,
+            pad_token_id=tokenizer.pad_token_id, num_labels=len(labels), id2label=dict(enumerate(labels)),
+            label2id={lab: i for i, lab in enumerate(labels)},
         )
     )  # fmt: skip
     examples = []
     for text, cells in docs:
         tags = [COL[t] for t in cell_tags(len(text), cells)]
         examples += window_examples(tokenizer, text, tags, WINDOW, STRIDE)
-    train_loop(model, examples, config, torch.Generator().manual_seed(0), tokenizer.pad_token_id, bf16=False)
-    return model, tokenizer, config
+    gen = torch.Generator().manual_seed(0)
+    train_loop(model, examples, config, gen, tokenizer.pad_token_id, bf16=False, loss_fn=loss_fn)
+    return model, tokenizer, config, labels
 
 
 def table_model(trained) -> TableModel:
     from models.ner import CharClassifier
 
-    model, tokenizer, _ = trained
+    model, tokenizer, _, _ = trained
     return TableModel(CharClassifier(model, tokenizer, WINDOW, STRIDE, bf16=False), "table-test@0")
 
 
@@ -276,9 +286,9 @@ def test_table_model_learns_to_place_figures(trained) -> None:
 def test_table_save_load_round_trip_gives_identical_cells(trained, tmp_path: Path) -> None:
     from models.artifacts import Manifest, save_checkpoint
 
-    model, tokenizer, config = trained
+    model, tokenizer, config, labels = trained
     manifest = Manifest(
-        name="table-test", kind="table", version="0.0.1", labels=LABELS, config=config.model_dump(mode="json")
+        name="table-test", kind="table", version="0.0.1", labels=labels, config=config.model_dump(mode="json")
     )
     path = save_checkpoint(model, tokenizer, tmp_path / "table", manifest)
     loaded = TableModel.load(path, threads=1, bf16=False)

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("datasets")
 
-from training.train import IGNORE, Doc, TrainError, mask_unaligned, window_examples  # noqa: E402
+from training.examples import IGNORE, Doc, TrainError, mask_unaligned, window_examples  # noqa: E402
 
 AGENCIES = ["青石县民政局", "白沙市统计局", "云岭区人民政府", "东湖镇人民政府"]
 GROUPS = {"review": "行政复议", "litigation_direct": "直接起诉", "litigation_after_review": "复议后起诉"}

@@ -13,7 +13,9 @@ from typing import Any
 from extraction.schema import TABLES
 from training.synth.marks import CELL, ENT, FIELD, FURNITURE, HEAD, Marked
 
-GENERATOR_VERSION = "synth.v3"  # v2: realism pass (openings, wording, layout, noise); v3: prose digit confusables
+GENERATOR_VERSION = (
+    "synth.v3"  # v2: realism pass (openings, wording, layout, noise); v3: prose digit confusables
+)
 _LIST_FIELDS = ("phone", "email", "website")
 
 
