@@ -83,8 +83,8 @@ def test_fields_values_are_slices_of_the_original() -> None:
             "绿水市统计局",
             2018,
         ),
-        # year first, traditional script (the agency as written)
-        ("2016年綠水市審計局政府信息公開工作年度報告\n" + REST, "绿水市审计局", 2016),  # fields are simplified: data to join on
+        # year first, traditional script (the agency folded to simplified: data to join on)
+        ("2016年綠水市審計局政府信息公開工作年度報告\n" + REST, "绿水市审计局", 2016),
         # 关于 before the year
         ("绿水市统计局关于2020年度政府信息公开工作情况的报告\n" + REST, "绿水市统计局", 2020),
         # generic words are no agency
