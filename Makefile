@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,data,ml
+EXTRAS ?= dev,data,ml,review
 STAMP := $(VENV)/.installed-$(EXTRAS)
 export HF_HOME := $(CURDIR)/.cache/hf
 export HF_HUB_OFFLINE := 1
@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test lint bench setup clean review-server
 
 setup: $(STAMP)
 
@@ -30,7 +30,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# Label Studio in its own venv (.cache/label-studio/venv); quick when already installed.
+review-server: $(STAMP)
+	$(BIN)/nianbao review server install
+
+test: lint review-server
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
