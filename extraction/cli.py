@@ -55,15 +55,44 @@ ModelOption = Annotated[
 ]
 
 
-def _engine_and_models(engine: str | None, model: Path | None):
-    """Validate --engine/--model and load the models once for the whole batch."""
-    from extraction.engine import ENGINES, default_engine, load_models
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Worker processes (0: one per core). Output is the same as with 1; each uses 1 torch thread.",
+    ),
+]
+
+
+def _resolve_engine(engine: str | None, model: Path | None) -> str:
+    """Validate --engine/--model (cheap: nothing is loaded)."""
+    from extraction.engine import ENGINES, default_engine
 
     engine = engine or default_engine(model)
     if engine not in ENGINES:
         _fail(f"--engine must be one of {', '.join(ENGINES)}, got: {engine!r}")
     if model is not None and not model.is_dir():
         _fail(f"--model {model} is not a folder; give a folder holding ner/ and table/ checkpoints")
+    return engine
+
+
+def _resolve_workers(workers: int) -> int:
+    """--workers N: 0 is one per core; a negative number is a usage error."""
+    from extraction.batch import resolve_workers
+
+    resolved = 1
+    try:
+        resolved = resolve_workers(workers)
+    except ValueError as exc:
+        _fail(f"--workers: {exc}")
+    return resolved
+
+
+def _engine_and_models(engine: str | None, model: Path | None):
+    """Validate --engine/--model and load the models once for the whole batch."""
+    from extraction.engine import load_models
+
+    engine = _resolve_engine(engine, model)
     models = load_models(model) if engine != "rules" else None
     if models is not None:
         for w in models.warnings:
@@ -97,6 +126,7 @@ def extract(
     ] = False,
     engine: EngineOption = None,
     model: ModelOption = None,
+    workers: WorkersOption = 1,
 ) -> None:
     """Extract records from annual reports.
 
@@ -104,26 +134,26 @@ def extract(
     2 on a usage error.
     """
     _setup_logging(verbose)
-    from extraction.batch import OutputExistsError, run_batch
+    from extraction.batch import OutputExistsError, PathExtractor, run_batch
     from extraction.io import ReadError, iter_inputs
-    from extraction.pipeline import extract_path
 
+    n_workers = _resolve_workers(workers)
     try:
         files = list(iter_inputs(inputs))
     except ReadError as exc:
         _fail(str(exc))
     if not files:
         _fail(f"no report files (.txt .md .html .htm .docx) found in: {', '.join(map(str, inputs))}")
-    max_bytes = int(max_mb * 1_000_000)
-    engine, models = _engine_and_models(engine, model)
-
-    def one(path: Path) -> dict:
-        return extract_path(path, max_bytes=max_bytes, engine=engine, models=models).to_json()
-
+    engine = _resolve_engine(engine, model)
+    extractor = PathExtractor(engine=engine, model=model, max_bytes=int(max_mb * 1_000_000))
     try:
-        summary = run_batch(files, out, one, force=force, csv_out=csv_out, progress=not quiet)
+        summary = run_batch(
+            files, out, extractor, force=force, csv_out=csv_out, progress=not quiet, workers=n_workers
+        )
     except OutputExistsError as exc:
         _fail(str(exc))
+    for w in summary.setup_warnings:
+        typer.echo(f"warning: {w}", err=True)
     typer.echo(summary.line(), err=True)
     raise typer.Exit(1 if summary.failed else 0)
 
@@ -208,26 +238,35 @@ def bench(
     engine: EngineOption = None,
     model: ModelOption = None,
     threads: Annotated[
-        int, typer.Option("--threads", help="torch threads for the model and hybrid engines.")
-    ] = 2,
+        int | None,
+        typer.Option(
+            "--threads",
+            help="torch threads per process for the model and hybrid engines (default: 2 with one worker, else 1).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Worker processes (0: one per core); start-up is reported apart.")
+    ] = 1,
 ) -> None:
-    """Measure an engine: reports/s (wall and per CPU-second), per-stage time, model share, peak memory.
+    """Measure an engine: reports/s (wall and per CPU-second), start-up, per-stage time, model share, memory.
 
-    Example: nianbao bench ../shared/seeds -n 200 --engine hybrid --model models/default --threads 2
+    Example: nianbao bench ../shared/seeds -n 200 --engine hybrid --model models/default --workers 2
     """
     _setup_logging(False)
     from extraction.bench import default_inputs, run_bench
 
-    if threads < 1:
+    if threads is not None and threads < 1:
         _fail(f"--threads must be at least 1, got: {threads}")
     if n < 1:
         _fail(f"-n must be at least 1, got: {n}")
+    n_workers = _resolve_workers(workers)
     paths = list(inputs) if inputs else default_inputs()
     if not paths:
         _fail("no inputs to benchmark; pass report files or folders")
-    engine, models = _engine_and_models(engine, model)
+    engine = _resolve_engine(engine, model)
     try:
-        result = run_bench(paths, n=n, engine=engine, models=models, threads=threads)
+        # The models load inside the bench (timed as start-up), in every worker process.
+        result = run_bench(paths, n=n, engine=engine, threads=threads, workers=n_workers, model=model)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False) if as_json else result.to_text())
@@ -236,12 +275,13 @@ def bench(
 def _gather() -> None:
     """Add the subcommands of the other packages (their modules import nothing heavy)."""
     from annotations.cli import review_app
-    from training.cli import dataset_app, synth, train_app
+    from training.cli import dataset_app, models_app, synth, train_app
 
     app.command()(synth)
     app.add_typer(dataset_app, name="dataset")
     app.add_typer(train_app, name="train")
     app.add_typer(review_app, name="review")
+    app.add_typer(models_app, name="models")
 
 
 _gather()

@@ -66,7 +66,32 @@ def test_bench_engine_without_models_says_it_fell_back(engine: str, tmp_path: Pa
     assert f"{engine} engine FELL BACK to rules" in text.stdout
 
 
-@pytest.mark.parametrize("args", [["--threads", "0"], ["-n", "0"], ["--engine", "turbo"]])
+def test_bench_workers_count_every_report_once_and_every_process() -> None:
+    one = run_bench(default_inputs(), n=9).to_json()
+    two = run_bench(default_inputs(), n=9, workers=2).to_json()
+    assert (one["workers"], two["workers"], two["cores_used"]) == (1, 2, 2)
+    # The same 9 reports were extracted, split between the workers: the same characters.
+    assert two["reports"] == 9 and two["chars"] == one["chars"]
+    assert set(two["stages_ms_per_report"]) == set(one["stages_ms_per_report"])
+    # CPU time includes the joined workers (RUSAGE_CHILDREN): at least their summed stage CPU.
+    assert two["cpu_seconds"] >= sum(two["stages_cpu_ms_per_report"].values()) * 9 / 1000
+    assert len(two["peak_rss_mb_by_process"]) == 3 and all(m > 0 for m in two["peak_rss_mb_by_process"])
+    assert two["peak_rss_mb"] == pytest.approx(sum(two["peak_rss_mb_by_process"]), abs=0.2)
+    assert 0 < two["startup_seconds"] < two["seconds"] and two["steady_reports_per_s"] > 0
+    assert two["torch_imported"] is False and two["model_share_wall"] == 0
+
+
+def test_bench_cli_workers_fall_back_like_one_worker(tmp_path: Path) -> None:
+    args = ["bench", "-n", "4", "--json", "--engine", "hybrid", "--model", str(tmp_path), "--workers", "2"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["workers"] == 2 and d["engine_used"] == "rules" and any("fell back" in w for w in d["fallback"])
+
+
+@pytest.mark.parametrize(
+    "args", [["--threads", "0"], ["-n", "0"], ["--engine", "turbo"], ["--workers", "-1"]]
+)
 def test_bench_rejects_bad_arguments(args: list[str]) -> None:
     res = runner.invoke(app, ["bench", *args])
     assert res.exit_code == 2, res.output
@@ -113,3 +138,11 @@ def test_bench_hybrid_times_the_model_stages(tiny_model: Path) -> None:
     assert d["engine_used"].startswith("hybrid") and d["fallback"] == []
     assert set(MODEL_STAGES) <= set(d["stages_ms_per_report"]) and d["torch_threads"] == 2
     assert 0 < d["model_share_cpu"] < 1 and d["model_version"]
+
+
+@pytest.mark.slow
+def test_bench_hybrid_workers_load_models_with_one_thread(tiny_model: Path) -> None:
+    d = run_bench(default_inputs(), n=6, engine="hybrid", model=tiny_model, workers=2).to_json()
+    assert d["engine_used"].startswith("hybrid") and d["fallback"] == [] and d["model_version"]
+    assert (d["workers"], d["torch_threads"], d["cores_used"]) == (2, 1, 2) and d["torch_imported"]
+    assert set(MODEL_STAGES) <= set(d["stages_ms_per_report"]) and 0 < d["model_share_cpu"] < 1

@@ -76,6 +76,22 @@ def test_cli_output_is_byte_identical_across_runs(shared: Path, tmp_path: Path) 
     assert a.read_bytes() == b.read_bytes()
 
 
+@pytest.mark.parametrize("workers", ["2", "0"])
+def test_cli_workers_give_the_same_bytes(
+    seed_records: Path, tmp_path: Path, shared: Path, workers: str
+) -> None:
+    out = tmp_path / "w.jsonl"
+    res = runner.invoke(app, ["extract", str(shared / "seeds"), "-o", str(out), "--workers", workers])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes() == seed_records.read_bytes()
+    assert "extracted" in res.output.splitlines()[-1]
+
+
+def test_cli_rejects_negative_workers(tmp_path: Path) -> None:
+    code, output = _extract([str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--workers", "-2"])
+    assert code == 2 and "[B002]" in output
+
+
 def test_cli_refuses_to_overwrite_without_force(shared: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.jsonl"
     seed = sorted((shared / "seeds").glob("*.txt"))[0]
@@ -154,3 +170,19 @@ def test_cli_bench_runs() -> None:
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     assert d["reports"] == 20 and d["reports_per_s"] > 0 and d["stages_ms_per_report"]["tables"] > 0
+
+
+def test_cli_workers_say_each_model_warning_once(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    empty = tmp_path / "no_model"
+    empty.mkdir()
+    out = tmp_path / "x.jsonl"
+    args = ["extract", str(root / "examples"), "-o", str(out), "-q", "--workers", "2"]
+    args += ["--engine", "hybrid", "--model", str(empty)]
+    res = subprocess.run(
+        [sys.executable, "-m", "extraction.cli", *args], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert res.returncode == 0, res.stderr
+    # Workers log at the parent's level: their own copies of the warning stay hidden.
+    assert res.stderr.count("[E002] no ner model") == 1, res.stderr
+    assert "2 workers" in res.stderr.splitlines()[-1]
