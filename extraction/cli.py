@@ -145,7 +145,7 @@ def extract(
     if not files:
         _fail(f"no report files (.txt .md .html .htm .docx) found in: {', '.join(map(str, inputs))}")
     engine = _resolve_engine(engine, model)
-    extractor = PathExtractor(engine=engine, model=model, max_bytes=int(max_mb * 1_000_000))
+    extractor = PathExtractor(engine=engine, model=model, max_bytes=int(max_mb * 1_000_000), threads=1)
     try:
         summary = run_batch(
             files, out, extractor, force=force, csv_out=csv_out, progress=not quiet, workers=n_workers
