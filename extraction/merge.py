@@ -150,4 +150,101 @@ def merge_cells_v1(rules: CellTables, model: CellTables, version: str) -> CellTa
 
 
 HYBRID_V1 = register(MergePolicy("hybrid.v1", merge_entities_v1, merge_cells_v1))
-DEFAULT_POLICY = HYBRID_V1.name
+
+
+# --- hybrid.v2 ---------------------------------------------------------------------------------
+#
+# v1 let a reading win on fewer failing identities alone; but a reading that misses figures
+# satisfies sums trivially (blank = 0), so a weak table model could replace a good rules table.
+# v2 keeps the rules reading unless the model's cells make it more consistent without losing
+# figures, then repairs a lost or doubled digit where the identities determine it. Entities: a
+# model-only span needs more confidence, and a value where its label has one.
+
+V2_MODEL_ONLY_MIN_SCORE = 0.85
+_VALUED = {"COUNT", "AMOUNT", "DATE"}
+
+
+def merge_entities_v2(rules: list[Entity], model: list[Entity]) -> list[Entity]:
+    """v1, with model-only spans kept at score >= V2_MODEL_ONLY_MIN_SCORE, valued labels only
+    when their value parses."""
+    keep = [
+        m
+        for m in model
+        if m.score >= V2_MODEL_ONLY_MIN_SCORE
+        and (m.label not in _VALUED or m.value is not None)
+        or any(_overlaps(m, r) for r in rules)
+    ]
+    return merge_entities_v1(rules, keep)
+
+
+def _filled(cells: dict[str, Cell]) -> int:
+    return sum(1 for c in cells.values() if c.value is not None)
+
+
+def _agree(r: dict[str, Cell], m: dict[str, Cell]) -> dict[str, Cell]:
+    """The rules cells, marked "rules+model" where the model put the same figure there."""
+    out = {}
+    for k, a in r.items():
+        b = m.get(k)
+        same = b is not None and (b.value, b.start, b.end) == (a.value, a.start, a.end)
+        out[k] = replace(a, score=max(a.score, b.score), source="rules+model") if same and b else a
+    return out
+
+
+def _fill_from_model(r: dict[str, Cell], m: dict[str, Cell]) -> dict[str, Cell]:
+    """The rules cells, with the model's figure where the rules have none or read another figure."""
+    out = dict(r)
+    for k, b in m.items():
+        a = r.get(k)
+        if b.value is not None and (a is None or a.value is None or (a.start, a.end) != (b.start, b.end)):
+            out[k] = b
+    return out
+
+
+def repair_cells(cells: CellTables, version: str) -> CellTables:
+    """Cells whose figure lost or doubled a digit, repaired where the identities determine the
+    value (`models.decode.repair_by_identity`: one cell can take the blame and every identity of
+    it then holds); the note says so and the score drops to the model's repaired score."""
+    from models.decode import Assignment, TokenCandidates, repair_by_identity
+
+    tokens, owner = [], {}
+    for t in TABLES:
+        for k, c in cells.get(t, {}).items():
+            if c.value is not None and c.start is not None:
+                owner[f"{t}.{k}"] = len(tokens)
+                tokens.append(TokenCandidates(c.start, c.end or c.start, c.raw, c.value, c.note, []))
+    repaired = repair_by_identity(tokens, Assignment([0] * len(tokens), owner), version)
+    if not repaired:
+        return cells
+    out = {t: dict(cells.get(t, {})) for t in TABLES}
+    for key, (value, note) in repaired.items():
+        t, k = key.split(".", 1)
+        c = out[t][k]
+        out[t][k] = replace(c, value=value, score=c.score * 0.6, note="; ".join(filter(None, [c.note, note])))
+    return out
+
+
+def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTables:
+    """Per table, candidates each repaired where the identities determine a damaged digit: the
+    rules reading, the rules with the model's figures where the rules lack one or read another, and
+    the model's whole table. Fewest failing identities wins among those placing at least as many
+    figures as the rules; ties keep the rules."""
+    out: CellTables = {}
+    for t in TABLES:
+        r, m = rules.get(t, {}), model.get(t, {})
+        if not m or not r:
+            out[t] = r or m
+            continue
+        need = _filled(r)
+        options = []
+        for i, cells in enumerate([_agree(r, m), _fill_from_model(r, m), m]):
+            if i and _filled(cells) < need:
+                continue
+            fixed = repair_cells({**out, t: cells}, version)
+            options.append((_identity_failures(fixed, version), i, fixed[t]))
+        out[t] = min(options, key=lambda o: o[:2])[2]
+    return out
+
+
+HYBRID_V2 = register(MergePolicy("hybrid.v2", merge_entities_v2, merge_cells_v2))
+DEFAULT_POLICY = HYBRID_V2.name

@@ -156,7 +156,7 @@ def _apply_models(
     policy = get_policy(policy_name)
     if models.ner is not None:
         with t.stage("model_ner"):
-            predicted = models.ner.predict(text)
+            predicted = models.ner.predict(text, skip=list(regions.values()))
         record.entities = predicted if engine == "model" else policy.entities(record.entities, predicted)
     version = record.format_version
     if models.table is not None and version in ("2019", "2021"):
