@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from transformers import BertConfig
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ def get_size(size: EncoderSize | str) -> EncoderSize:
     return size.resolved()
 
 
+ARCHS = ("bert", "convbert")
+
+
 def bert_config(
     vocab_size: int,
     size: EncoderSize | str = "default",
@@ -84,9 +87,10 @@ def bert_config(
     dropout: float = 0.1,
     pad_token_id: int = 0,
     type_vocab_size: int = 1,
+    arch: str = "bert",
     **extra: Any,
-) -> BertConfig:
-    """A `BertConfig` for our vocabulary and one of our sizes.
+) -> Any:
+    """A transformers config for our vocabulary and one of our sizes.
 
     Args:
         vocab_size: the tokenizer's vocabulary size (`len(tokenizer)`).
@@ -95,18 +99,19 @@ def bert_config(
         dropout: hidden and attention dropout.
         pad_token_id: the tokenizer's [PAD] id.
         type_vocab_size: token type ids the model takes (1: none; the table model's figure ordinals).
-        **extra: passed to `BertConfig` (e.g. `num_labels`, `id2label`).
+        arch: "bert", or "convbert" (BERT with span-based convolution heads beside self-attention:
+            the local patterns of a character sequence are learned in far fewer steps).
+        **extra: passed to the config (e.g. `num_labels`, `id2label`).
     """
-    from transformers import BertConfig
-
     s = get_size(size)
     if vocab_size < 6:
         raise EncoderError(f"[E104] vocab_size too small, got: {vocab_size}")
-    return BertConfig(
+    if arch not in ARCHS:
+        raise EncoderError(f"[E105] unknown encoder arch (one of {', '.join(ARCHS)}), got: {arch!r}")
+    common = dict(
         vocab_size=vocab_size,
         hidden_size=s.hidden,
         num_hidden_layers=s.layers,
-        num_attention_heads=s.heads,
         intermediate_size=s.intermediate,
         max_position_embeddings=max_positions,
         hidden_dropout_prob=dropout,
@@ -115,6 +120,17 @@ def bert_config(
         type_vocab_size=type_vocab_size,
         **extra,
     )
+    if arch == "convbert":
+        from transformers import ConvBertConfig
+
+        # head_ratio 2: half the heads attend, half are span-based convolutions over 9 characters
+        return ConvBertConfig(
+            num_attention_heads=max(2, s.heads), embedding_size=s.hidden, head_ratio=2, conv_kernel_size=9,
+            **common,
+        )  # fmt: skip
+    from transformers import BertConfig
+
+    return BertConfig(num_attention_heads=s.heads, **common)
 
 
 def parameter_count(vocab_size: int, size: EncoderSize | str, max_positions: int = MAX_POSITIONS) -> int:

@@ -28,19 +28,26 @@ def _setup_logging(verbose: bool) -> None:
 
 @dataset_app.command("build")
 def dataset_build(
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Output folder: the DatasetDict, card.json and README.md.")
+    ],
     sources: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--from",
             help="A folder of gold records (NAME.json + its text, optional NAME.meta.json); repeatable.",
         ),
-    ],
-    out: Annotated[
-        Path, typer.Option("-o", "--out", help="Output folder: the DatasetDict, card.json and README.md.")
-    ],
+    ] = None,
     eval_only: Annotated[
         list[Path] | None,
         typer.Option("--eval-only", help="A folder whose documents all go to the test split; repeatable."),
+    ] = None,
+    train_only: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--train-only",
+            help="A folder whose documents all go to the train split (corrected reports); repeatable.",
+        ),
     ] = None,
     text_dir: Annotated[
         Path | None,
@@ -56,13 +63,21 @@ def dataset_build(
 ) -> None:
     """Build an HF DatasetDict (train/validation/test, split by document hash) with char-level labels.
 
-    Example: nianbao dataset build --from data/synth --eval-only ../shared/gold -o data/ds
+    Example: nianbao dataset build --from data/synth --eval-only ../shared/gold -o data/ds;
+    for retraining: nianbao dataset build --train-only data/reviewed -o data/ds-reviewed
     """
     _setup_logging(verbose)
     from training.dataset import DatasetError, build_dataset
 
     try:
-        card = build_dataset(sources, out, eval_only=eval_only or [], force=force, text_dir=text_dir)
+        card = build_dataset(
+            sources or [],
+            out,
+            eval_only=eval_only or [],
+            force=force,
+            text_dir=text_dir,
+            train_only=train_only or [],
+        )
     except DatasetError as exc:
         _fail(str(exc))
     c = card.cells
@@ -123,7 +138,19 @@ train_app = typer.Typer(
 _OVERRIDES_HELP = "Dotted overrides of the config, e.g. train.lr=3e-4 train.max_steps=200 out.dir=out/x."
 
 
-def _train(kind: str, config: Path, overrides: list[str] | None, resume_from: Path | None = None) -> None:
+_DATA_HELP = (
+    "A dataset of corrected reports (`nianbao dataset build --train-only PULLED -o DIR`), mixed with "
+    "replay of the config's dataset (data.replay, data.oversample); repeatable."
+)
+
+
+def _train(
+    kind: str,
+    config: Path,
+    overrides: list[str] | None,
+    resume_from: Path | None = None,
+    data: list[Path] | None = None,
+) -> None:
     from training.config import ConfigError, load_config
 
     if not config.is_file():
@@ -131,10 +158,17 @@ def _train(kind: str, config: Path, overrides: list[str] | None, resume_from: Pa
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
     )
+    for folder in data or []:
+        if not (folder / "card.json").is_file():
+            _fail(
+                f"--data {folder} is not a dataset; build it with nianbao dataset build --train-only DIR -o DIR"
+            )
     try:
         cfg = load_config(config, kind, overrides or [])
-    except ConfigError as exc:
-        _fail(str(exc))
+        if data:
+            cfg.data.corrected = [*cfg.data.corrected, *(str(p) for p in data)]
+    except (ConfigError, ValueError) as exc:
+        _fail(" ".join(str(exc).split()))
     try:
         if kind == "pretrain":
             from training.pretrain import run_pretrain
@@ -170,9 +204,13 @@ def train_ner(
     resume_from: Annotated[
         Path | None, typer.Option("--resume-from", help="Continue from this NER checkpoint (same labels).")
     ] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
-    """Fine-tune the NER model (BIO over AGENCY, COUNT, AMOUNT, DATE) on a built dataset."""
-    _train("ner", config, overrides, resume_from)
+    """Fine-tune the NER model (BIO over AGENCY, COUNT, AMOUNT, DATE) on a built dataset.
+
+    Retrain on corrections: nianbao train ner --config C --resume-from models/default/ner --data data/ds-reviewed
+    """
+    _train("ner", config, overrides, resume_from, data)
 
 
 @train_app.command("table")
@@ -182,6 +220,87 @@ def train_table(
     resume_from: Annotated[
         Path | None, typer.Option("--resume-from", help="Continue from this table checkpoint (same labels).")
     ] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", help=_DATA_HELP)] = None,
 ) -> None:
     """Fine-tune the table-structure model (cell keys for every number of the table regions)."""
-    _train("table", config, overrides, resume_from)
+    _train("table", config, overrides, resume_from, data)
+
+
+models_app = typer.Typer(
+    help="The default models: promote a retrained candidate, list the registry of decisions.",
+    no_args_is_help=True,
+)
+
+_DEFAULT_HELP = "The default model folder (ner/ and table/); default: models/default."
+
+
+@models_app.command("promote")
+def models_promote(
+    candidate: Annotated[
+        Path, typer.Argument(help="A folder holding ner/ and/or table/ checkpoints, or one checkpoint.")
+    ],
+    default: Annotated[Path | None, typer.Option("--default", help=_DEFAULT_HELP)] = None,
+    eval_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval",
+            help="Gold records with their texts (default: ../shared gold+seeds, else a fixed synthetic set).",
+        ),
+    ] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option("--registry", help="The registry file (default: registry.jsonl beside --default)."),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="hybrid (as nianbao extract runs it) | model.")
+    ] = "hybrid",
+    threads: Annotated[int, typer.Option("--threads", help="torch threads.")] = 1,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    """Replace the default models with CANDIDATE only if no headline metric regresses on a fixed set.
+
+    Headline metrics: cells (blank = 0), entity strict F1, document fields.
+    Tolerance 0: equal passes, any drop refuses. Every decision is appended to the registry.
+    Exit code 0 promoted, 1 refused, 2 on an error. Example: nianbao models promote out/retrained
+    """
+    _setup_logging(verbose)
+    from training.promote import PromoteError, promote
+
+    if threads < 1:
+        _fail(f"--threads must be at least 1, got: {threads}")
+    try:
+        result = promote(candidate, default, eval_dir, registry, engine=engine, threads=threads)
+    except ImportError as exc:
+        _fail(
+            f"promotion runs the models and needs the ml extras ({exc.name} missing): pip install -e '.[ml]'"
+        )
+    except (PromoteError, ValueError, OSError) as exc:
+        _fail(" ".join(str(exc).split()))
+    typer.echo(result.message, err=not result.promoted)
+    if not result.promoted:
+        raise typer.Exit(1)
+
+
+@models_app.command("list")
+def models_list(
+    default: Annotated[Path | None, typer.Option("--default", help=_DEFAULT_HELP)] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option("--registry", help="The registry file (default: registry.jsonl beside --default)."),
+    ] = None,
+) -> None:
+    """Show the registry: every candidate judged, its metrics, data hashes and the decision."""
+    from rich.console import Console
+
+    from extraction.engine import DEFAULT_MODEL_DIR
+    from training.registry import RegistryError, default_registry, read_registry, render_table
+
+    path = registry or default_registry(default or DEFAULT_MODEL_DIR)
+    try:
+        entries = read_registry(path)
+    except RegistryError as exc:
+        _fail(str(exc))
+    if not entries:
+        typer.echo(f"no registry entries in {path}", err=True)
+        return
+    Console(width=None if sys.stdout.isatty() else 200).print(render_table(entries))

@@ -38,6 +38,9 @@ class ModelSection(_Section):
     """The encoder: a named size (models.encoder.SIZES) or explicit layers/hidden; or a base checkpoint."""
 
     size: str = Field("default", description="A named size from models.encoder.SIZES.")
+    arch: Literal["bert", "convbert"] = Field(
+        "bert", description="From scratch: BERT, or ConvBERT (convolution heads learn local patterns fast)."
+    )
     layers: int | None = Field(None, ge=1, le=24, description="Overrides the size's layers (with hidden).")
     hidden: int | None = Field(None, ge=8, le=2048, description="Overrides the size's hidden width.")
     heads: int = Field(0, ge=0, description="Attention heads; 0 = hidden // 64 (at least 2).")
@@ -90,7 +93,8 @@ class PretrainData(_Section):
 
 
 class FinetuneData(_Section):
-    """A dataset built by `nianbao dataset build` (plus more, e.g. silver labels)."""
+    """A dataset built by `nianbao dataset build` (plus more, e.g. silver labels), and for retraining
+    the corrected reports mixed with replay of `dataset` (`training.examples.mix_replay`)."""
 
     dataset: str = Field(..., description="The DatasetDict folder.")
     extra: list[str] = Field(default_factory=list, description="More dataset folders (train split used).")
@@ -100,6 +104,19 @@ class FinetuneData(_Section):
     )
     negatives: float = Field(
         0.1, ge=0.0, le=1.0, description="Table: share of the windows without any cell that are kept."
+    )
+    corrected: list[str] = Field(
+        default_factory=list,
+        description="Dataset folders of corrected (reviewed) reports, train split used (`train --data`).",
+    )
+    replay: float = Field(
+        1.0,
+        ge=0.0,
+        le=100.0,
+        description="With `corrected`: documents of `dataset` (+ `extra`) replayed per corrected copy; 0 = none.",
+    )
+    oversample: int = Field(
+        0, ge=0, le=10000, description="Copies of each corrected document; 0 = auto (replay uses all data)."
     )
 
 

@@ -5,7 +5,9 @@ named by `doc`; for ../shared/gold the texts live in the sibling ../seeds), opti
 generator sidecar NAME.meta.json (`cells` offsets, `rendering`, `noise`, `damaged`). Every
 character of the original text gets two labels: `ner_tags` (BIO over the entity labels) and
 `cell_tags` (B-/I- cell key on each table cell's number token). Documents are split by a hash
-of their text, never by window, so one report never sits in two splits.
+of their text, never by window, so one report never sits in two splits; folders can be forced
+into one split: `eval_only` (test, e.g. the hand-made gold) and `train_only` (train, e.g. a few
+corrected reports for retraining, which the hash split would partly put aside).
 
 `datasets` is imported only inside `build_dataset` / `load_dataset_dir`.
 """
@@ -246,15 +248,23 @@ def collect_examples(
     eval_only: Sequence[Path] = (),
     text_dir: Path | None = None,
     extract: Any = None,
+    train_only: Sequence[Path] = (),
 ) -> Collected:
     """Label every record of the folders and assign splits.
 
     Eval-only folders are read first and forced into `test`, so a text that also appears in a
-    training folder stays in test (the later copy is dropped as a duplicate). A record that is
-    not usable is listed in `problems` (`{file, reason}`) and logged, never silently dropped.
+    training folder stays in test (the later copy is dropped as a duplicate); train-only folders
+    come next, forced into `train`. A record that is not usable is listed in `problems`
+    (`{file, reason}`) and logged, never silently dropped.
+
+    Raises:
+        DatasetError: [D002] a source is not a folder; [D011] a folder both eval- and train-only.
     """
     eval_set = {p.resolve() for p in eval_only}
-    order = list(dict.fromkeys(p.resolve() for p in [*eval_only, *sources]))
+    train_set = {p.resolve() for p in train_only}
+    if both := sorted(str(p) for p in eval_set & train_set):
+        raise DatasetError(f"[D011] a folder cannot be both --eval-only and --train-only, got: {both!r}")
+    order = list(dict.fromkeys(p.resolve() for p in [*eval_only, *train_only, *sources]))
     got = Collected()
     by_hash: dict[str, str] = {}
     for folder in order:
@@ -275,12 +285,16 @@ def collect_examples(
                 )
                 continue
             by_hash[row["doc_hash"]] = str(item.path)
-            row["split"] = "test" if folder in eval_set else split_of(row["doc_hash"])
+            row["split"] = _forced_split(folder, eval_set, train_set) or split_of(row["doc_hash"])
             got.rows.append(row)
             got.alignments.append(alignment)
     for problem in got.problems:
         log.warning("%s: %s", problem["file"], problem["reason"])
     return got
+
+
+def _forced_split(folder: Path, eval_set: set[Path], train_set: set[Path]) -> str | None:
+    return "test" if folder in eval_set else "train" if folder in train_set else None
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -317,6 +331,7 @@ def build_dataset(
     eval_only: Sequence[Path] = (),
     force: bool = False,
     text_dir: Path | None = None,
+    train_only: Sequence[Path] = (),
 ) -> DatasetCard:
     """Build the char-level dataset from folders of gold records and save it with its card.
 
@@ -326,22 +341,23 @@ def build_dataset(
         eval_only: folders whose documents all go to `test` (e.g. the hand-made gold).
         force: replace an existing dataset at `out`.
         text_dir: where to look for texts not found beside their records.
+        train_only: folders whose documents all go to `train` (e.g. corrected reports).
 
     Raises:
         DatasetError: `out` exists without `force`, a source is missing, or no record is usable.
     """
-    if not sources and not eval_only:
+    if not sources and not eval_only and not train_only:
         raise DatasetError("[D009] no source folders given, got: []")
     _prepare_out(out, force)
-    got = collect_examples(sources, eval_only, text_dir)
+    got = collect_examples(sources, eval_only, text_dir, train_only=train_only)
     if not got.rows:
         raise DatasetError(f"[D003] no usable record in the sources; problems: {got.problems[:3]!r}")
-    forced = {p.resolve() for p in eval_only}
+    forced_test, forced_train = {p.resolve() for p in eval_only}, {p.resolve() for p in train_only}
     card = make_card(
         got,
         [
-            {"path": str(p), "split": "test" if p in forced else None}
-            for p in dict.fromkeys(p.resolve() for p in [*eval_only, *sources])
+            {"path": str(p), "split": _forced_split(p, forced_test, forced_train)}
+            for p in dict.fromkeys(p.resolve() for p in [*eval_only, *train_only, *sources])
         ],
     )
     datasets = _import_datasets()

@@ -182,7 +182,7 @@ def _model_and_tokenizer(cfg: PretrainConfig, texts: Texts) -> tuple[Any, Any]:
         base = resolve_base(cfg.model.base)
         model = AutoModelForMaskedLM.from_pretrained(str(base), local_files_only=True, dtype=torch.float32)
         return model, load_tokenizer(base)
-    from transformers import BertForMaskedLM
+    from transformers import AutoModelForMaskedLM
 
     t = cfg.tokenizer
     if t.path:
@@ -198,9 +198,9 @@ def _model_and_tokenizer(cfg: PretrainConfig, texts: Texts) -> tuple[Any, Any]:
     m = cfg.model
     config = bert_config(
         len(tokenizer), m.encoder_size(), max_positions=m.max_positions, dropout=m.dropout,
-        pad_token_id=tokenizer.pad_token_id,
+        pad_token_id=tokenizer.pad_token_id, arch=m.arch,
     )  # fmt: skip
-    return BertForMaskedLM(config), tokenizer
+    return AutoModelForMaskedLM.from_config(config), tokenizer
 
 
 def run_pretrain(config: PretrainConfig) -> Path:

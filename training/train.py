@@ -73,17 +73,17 @@ def init_model(
         if token_types:
             add_token_types(model, token_types)
         return model, load_tokenizer(base), m.base
-    from transformers import BertForTokenClassification
+    from transformers import AutoModelForTokenClassification
 
     from models.figures import ORDINAL_TYPES
 
     tokenizer = build_char_tokenizer(texts, SCRATCH_MIN_FREQ, model_max_length=config.train.window)
-    bert = bert_config(
+    cfg = bert_config(
         len(tokenizer), m.encoder_size(), max_positions=m.max_positions, dropout=m.dropout,
         pad_token_id=tokenizer.pad_token_id, num_labels=len(labels), id2label=id2label, label2id=label2id,
-        type_vocab_size=ORDINAL_TYPES if token_types else 1,
+        type_vocab_size=ORDINAL_TYPES if token_types else 1, arch=m.arch,
     )  # fmt: skip
-    model = BertForTokenClassification(bert)
+    model = AutoModelForTokenClassification.from_config(cfg)
     if token_types:
         model.config.nianbao_token_types = token_types
     return model, tokenizer, None
