@@ -158,23 +158,48 @@ HYBRID_V1 = register(MergePolicy("hybrid.v1", merge_entities_v1, merge_cells_v1)
 # satisfies sums trivially (blank = 0), so a weak table model could replace a good rules table.
 # v2 keeps the rules reading unless the model's cells make it more consistent without losing
 # figures, then repairs a lost or doubled digit where the identities determine it. Entities: a
-# model-only span needs more confidence, and a value where its label has one.
+# model-only span needs more confidence and must be well formed; it never replaces a rules span.
 
 V2_MODEL_ONLY_MIN_SCORE = 0.85
+# A model-only AGENCY has at least this many characters: the short names (市委, 市政府) are the
+# rules' gazetteer's strength, and short model spans on real reports were mostly fragments of
+# generic nouns (保市局 from 确保市局, 县局).
+MODEL_AGENCY_MIN_CHARS = 4
 _VALUED = {"COUNT", "AMOUNT", "DATE"}
 
 
+def _well_formed(e: Entity) -> bool:
+    """A model span the spec could accept: a valued label with a value that parses; an AGENCY
+    of `MODEL_AGENCY_MIN_CHARS` or more that reads as a body's name (ends in an organ word like
+    局/委员会/政府, is no generic noun or self-reference: `extraction.field_text.clean_agency`)."""
+    if e.label in _VALUED:
+        return e.value is not None
+    if e.label == "AGENCY":
+        from extraction.field_text import clean_agency, clean_value
+
+        name = clean_value(e.text)  # 縣 局 -> 县局: spacing and script do not hide a generic noun
+        return len(name) >= MODEL_AGENCY_MIN_CHARS and clean_agency(name) == name
+    return True
+
+
 def merge_entities_v2(rules: list[Entity], model: list[Entity]) -> list[Entity]:
-    """v1, with model-only spans kept at score >= V2_MODEL_ONLY_MIN_SCORE, valued labels only
-    when their value parses."""
-    keep = [
-        m
-        for m in model
-        if m.score >= V2_MODEL_ONLY_MIN_SCORE
-        and (m.label not in _VALUED or m.value is not None)
-        or any(_overlaps(m, r) for r in rules)
-    ]
-    return merge_entities_v1(rules, keep)
+    """The rules' entities, marked "rules+model" where the model found the same span; plus the
+    model's spans that overlap none of them, are well formed and scored >= V2_MODEL_ONLY_MIN_SCORE.
+
+    Unlike v1, a model span never replaces an overlapping rules span: on real reports a longer
+    model span was more often a boundary error (挥市公安局) than a name the rules cut short.
+    """
+    out: list[Entity] = []
+    exact = {(m.label, m.start, m.end): m for m in model}
+    for r in rules:
+        m = exact.get((r.label, r.start, r.end))
+        out.append(replace(r, score=max(r.score, m.score), source="rules+model") if m else r)
+    for m in model:
+        if m.score < V2_MODEL_ONLY_MIN_SCORE or not _well_formed(m) or any(_overlaps(m, e) for e in out):
+            continue
+        out.append(m)
+    out.sort(key=lambda e: (e.start, e.end))
+    return out
 
 
 def _filled(cells: dict[str, Cell]) -> int:

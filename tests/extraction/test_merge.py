@@ -7,6 +7,7 @@ out as figures at invented offsets; damage is a doubled digit in one figure.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -116,19 +117,24 @@ def test_merge_cells_v2_agreement_is_marked_and_ties_keep_the_rules() -> None:
 
 
 def entity(
-    label: str, start: int, end: int, score: float, value: object = 1, source: str = "model"
+    label: str, start: int, end: int, score: float, value: object = 1, text: str | None = None
 ) -> Entity:
-    return Entity(label, start, end, "x" * (end - start), value, score, source)
+    return Entity(label, start, end, text or "x" * (end - start), value, score, "model")
 
 
-def test_merge_entities_v2_model_only_spans_need_confidence_and_a_value() -> None:
-    rules = [entity("DATE", 0, 5, 1.0, "2020", "rules")]
+def test_merge_entities_v2_model_only_spans_need_confidence_and_well_formedness() -> None:
+    rules = [replace(entity("DATE", 0, 5, 1.0, "2020"), source="rules")]
     model = [
         entity("DATE", 0, 5, 0.7, "2020"),  # agrees with the rules
         entity("COUNT", 10, 13, 0.95, {"number": 18}),  # the rules missed it: kept
         entity("COUNT", 20, 23, 0.6, {"number": 3}),  # unsure: dropped
         entity("DATE", 30, 35, 0.99, None),  # a date without a value: dropped
-        entity("AGENCY", 40, 46, 0.9, None),  # agencies carry no value: kept
+        entity("AGENCY", 40, 46, 0.9, None, "绿水市审计局"),  # a body's name: kept
+        entity("AGENCY", 50, 51, 0.99, None, "固"),  # no organ word: dropped
+        entity("AGENCY", 60, 62, 0.99, None, "市局"),  # a generic noun (conventions): dropped
+        entity("AGENCY", 70, 77, 0.99, None, "公 安 機 關"),  # generic, spaced and traditional: dropped
+        entity("AGENCY", 78, 82, 0.99, None, "各派出所"),  # 各: every one of them, no name: dropped
+        entity("AGENCY", 80, 83, 0.99, None, "市政府"),  # short: left to the rules
     ]
     merged = merge_entities_v2(rules, model)
     assert [(e.label, e.start, e.source) for e in merged] == [
@@ -136,6 +142,12 @@ def test_merge_entities_v2_model_only_spans_need_confidence_and_a_value() -> Non
         ("COUNT", 10, "model"),
         ("AGENCY", 40, "model"),
     ]
+
+
+def test_merge_entities_v2_a_wider_model_span_never_replaces_the_rules_span() -> None:
+    rules = [replace(entity("AGENCY", 2, 6, 1.0, None, "市公安局"), source="rules")]
+    model = [entity("AGENCY", 1, 6, 0.99, None, "挥市公安局")]
+    assert merge_entities_v2(rules, model) == rules
 
 
 def test_merge_policies_are_registered_by_name() -> None:
