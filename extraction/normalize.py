@@ -44,6 +44,17 @@ class Normalized:
             return o, o
         return self.index[start], self.index[end - 1] + 1
 
+    def dropped(self, min_len: int = 1) -> list[tuple[int, int]]:
+        """Original ranges of at least `min_len` characters that normalization dropped (page
+        numbers and running headers are whole lines; a space inside a word is one character)."""
+        out, prev = [], 0
+        for i in range(len(self.index)):
+            o = self.index[i]
+            if o - prev >= min_len:
+                out.append((prev, o))
+            prev = o + 1
+        return out
+
     def orig_text(self, start: int, end: int) -> str:
         """The original text under the normalized span `[start, end)`."""
         s, e = self.span(start, end)

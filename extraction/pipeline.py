@@ -23,6 +23,11 @@ from extraction.schema import RULES_VERSION, TABLES, Record
 log = logging.getLogger(__name__)
 
 
+# The NER model does not read what normalization dropped as page furniture (page numbers, running
+# headers: whole lines of this many characters or more; the rules never see them either).
+FURNITURE_MIN = 6
+
+
 class NotAReportError(ValueError):
     """Raised when a readable text shows no sign of being an annual report."""
 
@@ -128,7 +133,7 @@ def extract_text(
             record.warnings.append(f"tables not read: template version {version} is unsupported")
     record.warnings.extend(tables.notes)
     if engine != "rules":
-        _apply_models(record, text, engine, models, tables.regions, policy, t)
+        _apply_models(record, text, engine, models, tables.regions, norm.dropped(FURNITURE_MIN), policy, t)
     with t.stage("audit"):
         record.findings = audit(record, norm, evidence, tables.regions)
     record.confidence = _record_confidence(record)
@@ -141,6 +146,7 @@ def _apply_models(
     engine: str,
     models: ModelSet | None,
     regions: dict[str, tuple[int, int]],
+    furniture: list[tuple[int, int]],
     policy_name: str,
     t: StageTimer,
 ) -> None:
@@ -156,7 +162,7 @@ def _apply_models(
     policy = get_policy(policy_name)
     if models.ner is not None:
         with t.stage("model_ner"):
-            predicted = models.ner.predict(text, skip=list(regions.values()))
+            predicted = models.ner.predict(text, skip=[*regions.values(), *furniture])
         record.entities = predicted if engine == "model" else policy.entities(record.entities, predicted)
     version = record.format_version
     if models.table is not None and version in ("2019", "2021"):

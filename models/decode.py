@@ -121,10 +121,30 @@ def entity_value(label: str, text: str, start: int, end: int) -> object:
     return None
 
 
+TITLE_REACH = 80  # characters looked at on each side of a span for the 《》 around it
+
+
+def inside_title(text: str, start: int, end: int) -> bool:
+    """Whether `[start, end)` lies inside a 《…》 document title on one line."""
+    before = text[max(0, start - TITLE_REACH) : start]
+    opened = before.rfind("《")
+    if opened < 0 or "》" in before[opened:] or "\n" in before[opened:]:
+        return False
+    after = text[end : end + TITLE_REACH]
+    closed = after.find("》")
+    return closed >= 0 and "\n" not in after[:closed]
+
+
 def spans_to_entities(text: str, spans: Iterable[Span], unparsed_factor: float = 0.5) -> list[Entity]:
-    """Entities (`source="model"`) from decoded spans; a value that does not parse lowers the score."""
+    """Entities (`source="model"`) from decoded spans; a value that does not parse lowers the score.
+
+    A COUNT inside a 《…》 title is part of a name, not a count (the gold conventions: 25个 in
+    《…25个试点领域标准目录》), and is dropped; dates and agencies in titles stay.
+    """
     out = []
     for sp in spans:
+        if sp.label == "COUNT" and inside_title(text, sp.start, sp.end):
+            continue
         value = entity_value(sp.label, text, sp.start, sp.end)
         score = sp.score
         if value is None and sp.label != "AGENCY":

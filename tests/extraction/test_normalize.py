@@ -89,3 +89,12 @@ def test_normalize_span_maps_back_to_original() -> None:
     i = norm.text.index("2020年1月1日")
     s, e = norm.span(i, i + len("2020年1月1日"))
     assert original[s:e] == "2020 年 1 月 1 日"
+
+
+def test_normalize_dropped_gives_the_original_ranges_of_page_furniture() -> None:
+    header = "绿水市审计局2020年政府信息公开工作年度报告"
+    text = f"{header}\n一、总体情况\n- 1 -\n正文一。\n{header}\n正文二。\n{header}\n正文三。\n"
+    n = normalize(text)
+    dropped = [text[a:b] for a, b in n.dropped(6)]
+    assert dropped == ["- 1 -\n", header + "\n", header + "\n"]  # the first header is the title
+    assert all(len(text[a:b]) < 6 for a, b in n.dropped(1) if (a, b) not in n.dropped(6))

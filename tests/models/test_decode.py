@@ -290,3 +290,21 @@ def test_decode_identities_cover_the_spec(version: str) -> None:
     rows = 23 if version == "2019" else 25
     assert sum(n.startswith("requests.row_total") for n in names) == rows
     assert identities("legacy") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("对照《绿水市基层政务公开25个试点领域标准目录》开展", True),
+        ("全年办理25个事项，见《目录》", False),
+        ("《目录》收录25个事项", False),
+        ("《绿水市\n25个试点》", False),  # a title does not cross a line
+    ],
+)
+def test_decode_count_inside_a_title_is_no_entity(text: str, inside: bool) -> None:
+    from models.decode import Span, inside_title, spans_to_entities
+
+    s = text.index("25个")
+    assert inside_title(text, s, s + 3) is inside
+    ents = spans_to_entities(text, [Span("COUNT", s, s + 3, 0.99)])
+    assert [e.text for e in ents] == ([] if inside else ["25个"])
