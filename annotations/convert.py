@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from annotations import label_config as lc
-from extraction.numbers import amount_value, count_value, date_value, parse_number
+from extraction.numbers import entity_value, parse_number
 from extraction.schema import AMOUNT_CELLS, LABELS, TABLES, VERSIONS, all_cell_keys, cell_keys
 
 SOURCE = "label-studio"
@@ -220,18 +220,6 @@ def _locate(text: str, value: Mapping[str, Any], where: str) -> tuple[int, int, 
         f"[R203] {where}: region [{start}, {end}) says {said!r} but the text there is {text[start:end]!r}; "
         "fix or redo the region in Label Studio"
     )
-
-
-def entity_value(label: str, text: str, start: int, end: int) -> Any:
-    """The normalized value of an entity span, by the shared normalizers (None for AGENCY)."""
-    span = text[start:end]
-    if label == "COUNT":
-        return count_value(span, before=text[max(0, start - 4) : start], after=text[end : end + 4])
-    if label == "AMOUNT":
-        return amount_value(span)
-    if label == "DATE":
-        return date_value(span)
-    return None
 
 
 _DIGITS = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "．": ".", "，": ","})

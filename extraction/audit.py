@@ -222,7 +222,11 @@ def _norm_regions(norm: Normalized, regions: dict[str, tuple[int, int]]) -> list
 
 
 def audit(
-    record: Record, norm: Normalized, table_evidence: str | None, regions: dict[str, tuple[int, int]]
+    record: Record,
+    norm: Normalized,
+    table_evidence: str | None,
+    regions: dict[str, tuple[int, int]],
+    identity_cells: dict | None = None,
 ) -> list[Finding]:
     """Audit one extracted report.
 
@@ -231,6 +235,9 @@ def audit(
         norm: its normalized text.
         table_evidence: the template version the table labels point to ("2019"/"2021"), or None.
         regions: table -> ORIGINAL (start, end) of the table text that was read.
+        identity_cells: the cells as the report writes them, when the record's were repaired by
+            identity (hybrid): the identities are checked on what was published, so a repaired
+            digit still shows as a failing identity (OCR damage and a publisher's typo look alike).
 
     Returns:
         The findings, in the order identities, format, sections, blanks, narrative.
@@ -239,7 +246,11 @@ def audit(
     out: list[Finding] = []
     template = version in VERSIONS
     if template:
-        out += identity_findings(record, version)
+        written = record
+        if identity_cells is not None:
+            written = Record(source=record.source, doc=record.doc, format_version=version)
+            written.cells = identity_cells
+        out += identity_findings(written, version)
     out += _version_findings(record, table_evidence, regions)
     if template:
         out += _section_findings(record, norm)

@@ -18,9 +18,13 @@ CellTables = dict[str, dict[str, Cell]]
 
 @dataclass(frozen=True)
 class MergePolicy:
+    """`entities(rules, model)`, `cells(rules, model, version)`, and an optional `repair(cells,
+    version)` the pipeline applies after checking the identities on the cells as written."""
+
     name: str
     entities: Callable[[list[Entity], list[Entity]], list[Entity]]
     cells: Callable[[CellTables, CellTables, str], CellTables]
+    repair: Callable[[CellTables, str], CellTables] | None = None
 
 
 POLICIES: dict[str, MergePolicy] = {}
@@ -250,10 +254,11 @@ def repair_cells(cells: CellTables, version: str) -> CellTables:
 
 
 def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTables:
-    """Per table, candidates each repaired where the identities determine a damaged digit: the
-    rules reading, the rules with the model's figures where the rules lack one or read another, and
-    the model's whole table. Fewest failing identities wins among those placing at least as many
-    figures as the rules; ties keep the rules."""
+    """Per table, candidates ranked as if repaired where the identities determine a damaged
+    digit: the rules reading, the rules with the model's figures where the rules lack one or read
+    another, and the model's whole table. Fewest failing identities wins among those placing at
+    least as many figures as the rules; ties keep the rules. The cells come back as written: the
+    repair is the policy's `repair` step (`repair_cells`)."""
     out: CellTables = {}
     for t in TABLES:
         r, m = rules.get(t, {}), model.get(t, {})
@@ -266,10 +271,10 @@ def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTa
             if i and _filled(cells) < need:
                 continue
             fixed = repair_cells({**out, t: cells}, version)
-            options.append((_identity_failures(fixed, version), i, fixed[t]))
+            options.append((_identity_failures(fixed, version), i, cells))
         out[t] = min(options, key=lambda o: o[:2])[2]
     return out
 
 
-HYBRID_V2 = register(MergePolicy("hybrid.v2", merge_entities_v2, merge_cells_v2))
+HYBRID_V2 = register(MergePolicy("hybrid.v2", merge_entities_v2, merge_cells_v2, repair_cells))
 DEFAULT_POLICY = HYBRID_V2.name

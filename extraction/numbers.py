@@ -254,3 +254,16 @@ def date_value(span_text: str) -> str | None:
         if day is not None:
             out += f"-{day:02d}"
     return out
+
+
+def entity_value(label: str, text: str, start: int, end: int) -> object:
+    """The spec's normalized value of an entity span `text[start:end]` (None for AGENCY and where
+    none parses); a COUNT looks at 4 characters on each side (约/余/以上)."""
+    span = text[start:end]
+    if label == "COUNT":
+        return count_value(span, before=text[max(0, start - 4) : start], after=text[end : end + 4])
+    if label == "AMOUNT":
+        return amount_value(span)
+    if label == "DATE":
+        return date_value(span)
+    return None

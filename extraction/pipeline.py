@@ -132,10 +132,13 @@ def extract_text(
         if has_tables:
             record.warnings.append(f"tables not read: template version {version} is unsupported")
     record.warnings.extend(tables.notes)
+    as_written = None
     if engine != "rules":
-        _apply_models(record, text, engine, models, tables.regions, norm.dropped(FURNITURE_MIN), policy, t)
+        as_written = _apply_models(
+            record, text, engine, models, tables.regions, norm.dropped(FURNITURE_MIN), policy, t
+        )
     with t.stage("audit"):
-        record.findings = audit(record, norm, evidence, tables.regions)
+        record.findings = audit(record, norm, evidence, tables.regions, identity_cells=as_written)
     record.confidence = _record_confidence(record)
     return record
 
@@ -149,16 +152,21 @@ def _apply_models(
     furniture: list[tuple[int, int]],
     policy_name: str,
     t: StageTimer,
-) -> None:
-    """Run the models and put their entities and cells into the record (model) or merge (hybrid)."""
+) -> dict | None:
+    """Run the models and put their entities and cells into the record (model) or merge (hybrid).
+
+    Returns:
+        The cells as written when the policy repaired some by identity (for the audit), else None.
+    """
     if models is None or not models.any:
         reasons = models.warnings if models is not None else ["no models loaded"]
         record.warnings.extend(reasons)
         record.warnings.append(f"engine {engine} fell back to rules: no usable model")
-        return
+        return None
     record.warnings.extend(models.warnings)
     record.model_version = models.version
     record.engine = engine
+    as_written = None
     policy = get_policy(policy_name)
     if models.ner is not None:
         with t.stage("model_ner"):
@@ -172,8 +180,13 @@ def _apply_models(
             record.cells = {tb: cells.get(tb, {}) for tb in TABLES}
         else:
             record.cells = policy.cells(record.cells, cells, version)
+            if policy.repair is not None:
+                written, record.cells = record.cells, policy.repair(record.cells, version)
+                if written != record.cells:
+                    as_written = written
     if engine == "hybrid":
         record.engine = f"hybrid:{policy.name}"
+    return as_written
 
 
 def _record_confidence(record: Record) -> float:

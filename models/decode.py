@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from extraction.numbers import amount_value, count_value, date_value
+from extraction.numbers import entity_value
 from extraction.schema import APPEAL_COLS, APPEAL_GROUPS, APPLICANT_COLS, REQUEST_ROWS, RESULT_ROWS, Entity
 
 OUTSIDE = "O"
@@ -107,18 +107,6 @@ def decode_bio(
         if e > s:
             spans.append(Span(names[ent[s]], s, e, float(score[s:e].mean())))
     return spans
-
-
-def entity_value(label: str, text: str, start: int, end: int) -> object:
-    """The spec's normalized value of a span, by the shared normalizers (None where none parses)."""
-    span = text[start:end]
-    if label == "COUNT":
-        return count_value(span, before=text[max(0, start - 4) : start], after=text[end : end + 4])
-    if label == "AMOUNT":
-        return amount_value(span)
-    if label == "DATE":
-        return date_value(span)
-    return None
 
 
 TITLE_REACH = 80  # characters looked at on each side of a span for the 《》 around it

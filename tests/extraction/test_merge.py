@@ -155,3 +155,14 @@ def test_merge_policies_are_registered_by_name() -> None:
     assert get_policy("hybrid.v2").cells is merge_cells_v2
     with pytest.raises(KeyError, match="G002"):
         get_policy("hybrid.v0")
+
+
+def test_merge_cells_v2_returns_the_cells_as_written_and_the_policy_repairs_after() -> None:
+    rng = random.Random(2)
+    tables = random_tables(rng, VERSION, blanks=False)
+    key = rng.choice(damageable(tables))
+    rules = doubled(cells_of(tables), "requests", key)
+    policy = get_policy("hybrid.v2")
+    merged = policy.cells(rules, cells_of(tables, source="model", score=0.9), VERSION)
+    assert merged["requests"][key].value == rules["requests"][key].value  # as written: the audit sees it
+    assert policy.repair(merged, VERSION)["requests"][key].value == tables["requests"][key]

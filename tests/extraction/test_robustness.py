@@ -71,8 +71,8 @@ def _seed_pairs(shared: Path) -> list[tuple[str, str, dict]]:
     return pairs
 
 
-def _metrics(shared: Path, tmp_path: Path, kind: str) -> dict:
-    gold_dir = tmp_path / "gold"
+def _metrics(shared: Path, tmp_path: Path, kind: str, engine: str = "rules", models=None) -> dict:
+    gold_dir = tmp_path / f"gold_{engine}"
     gold_dir.mkdir()
     lines = []
     for doc, text, gold in _seed_pairs(shared):
@@ -80,8 +80,8 @@ def _metrics(shared: Path, tmp_path: Path, kind: str) -> dict:
         (gold_dir / doc.replace(".txt", ".json")).write_text(
             json.dumps(new_gold, ensure_ascii=False), encoding="utf-8"
         )
-        lines.append(dumps(extract_text(new_text, source=doc).to_json()))
-    pred = tmp_path / "pred.jsonl"
+        lines.append(dumps(extract_text(new_text, source=doc, engine=engine, models=models).to_json()))
+    pred = tmp_path / f"pred_{engine}.jsonl"
     pred.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return evaluate(gold_dir, pred).to_json()["metrics"]
 
@@ -104,6 +104,44 @@ def test_robustness_damaged_seeds_stay_above_measured_floors(shared: Path, tmp_p
     assert m["entities"]["strict"]["f1"] >= ent_strict, (kind, m["entities"]["strict"])
     assert m["entities"]["overlap"]["f1"] >= ent_overlap, (kind, m["entities"]["overlap"])
     assert m["findings"]["recall"] >= find_r, (kind, m["findings"])
+
+
+# --- the shipped model: the hybrid engine against the rules on damaged seeds -------------------
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    """The default checkpoint (models/default), loaded once; skipped without it or the ml extras."""
+    pytest.importorskip("torch")
+    from extraction.engine import load_models, model_present
+
+    if not model_present():
+        pytest.skip("no shipped model in models/default")
+    models = load_models()
+    if models.ner is None or models.table is None:
+        pytest.skip(f"the shipped model did not load: {models.warnings}")
+    return models
+
+
+# The issue's targets on damaged seeds: hybrid keeps >= 99.5% of cells and entity strict F1 >= 0.88.
+@pytest.mark.parametrize("kind", ["all_damage", "digit_damage", "confusables"])
+def test_robustness_hybrid_beats_rules_on_damaged_seeds(
+    shared: Path, tmp_path: Path, kind: str, shipped_models
+) -> None:
+    rules = _metrics(shared, tmp_path, kind)
+    hybrid = _metrics(shared, tmp_path, kind, "hybrid", shipped_models)
+    assert hybrid["cells"]["blank_eq_zero"] >= max(0.995, rules["cells"]["blank_eq_zero"]), kind
+    assert hybrid["entities"]["strict"]["f1"] >= 0.88, kind
+    cells_gain = hybrid["cells"]["blank_eq_zero"] - rules["cells"]["blank_eq_zero"]
+    ents_gain = hybrid["entities"]["strict"]["f1"] - rules["entities"]["strict"]["f1"]
+    assert cells_gain > 0 or ents_gain > 0, (kind, cells_gain, ents_gain)  # the models add something
+    assert cells_gain >= 0 and ents_gain >= -0.01, (kind, cells_gain, ents_gain)
+
+
+def test_robustness_hybrid_keeps_the_clean_seeds(shared: Path, tmp_path: Path, shipped_models) -> None:
+    m = _metrics(shared, tmp_path, "pipes", "hybrid", shipped_models)
+    assert m["cells"]["blank_eq_zero"] == 1.0
+    assert m["entities"]["strict"]["f1"] >= 0.93
 
 
 # --- the damage itself: gold stays exact, values stay, damage is what it says ----------------
