@@ -173,9 +173,10 @@ def _apply_models(
             predicted = models.ner.predict(text, skip=[*regions.values(), *furniture])
         record.entities = predicted if engine == "model" else policy.entities(record.entities, predicted)
     version = record.format_version
-    if models.table is not None and version in ("2019", "2021"):
+    read = _table_regions_to_read(record, version, regions) if engine == "hybrid" else regions or None
+    if models.table is not None and version in ("2019", "2021") and read != {}:
         with t.stage("model_table"):
-            cells = models.table.predict(text, version, regions or None)
+            cells = models.table.predict(text, version, read)
         if engine == "model":
             record.cells = {tb: cells.get(tb, {}) for tb in TABLES}
         else:
@@ -187,6 +188,22 @@ def _apply_models(
     if engine == "hybrid":
         record.engine = f"hybrid:{policy.name}"
     return as_written
+
+
+def _table_regions_to_read(
+    record: Record, version: str | None, regions: dict[str, tuple[int, int]]
+) -> dict[str, tuple[int, int]] | None:
+    """Where the hybrid engine needs the table model: `{}` nowhere (the rules found every table
+    and every identity holds: the merge would keep the rules reading anyway), the regions of the
+    tables with a failing identity, or None (the whole text) when the rules miss a table."""
+    from extraction.audit import identity_findings
+
+    if version not in ("2019", "2021"):
+        return {}
+    if any(not record.cells.get(tb) or tb not in regions for tb in TABLES):
+        return None
+    failing = {c.split(".", 1)[0] for f in identity_findings(record, version) for c in f.cells}
+    return {tb: regions[tb] for tb in TABLES if tb in failing}
 
 
 def _record_confidence(record: Record) -> float:
