@@ -220,10 +220,16 @@ def _agree(r: dict[str, Cell], m: dict[str, Cell]) -> dict[str, Cell]:
     return out
 
 
-def _fill_from_model(r: dict[str, Cell], m: dict[str, Cell]) -> dict[str, Cell]:
-    """The rules cells, with the model's figure where the rules have none or read another figure."""
+def _fill_from_model(r: dict[str, Cell], m: dict[str, Cell], only: set[str] | None = None) -> dict[str, Cell]:
+    """The rules cells, with the model's figure where the rules have none or read another figure
+    (with `only`: in those cells, and only figures the model read there first, not ones its
+    decoding moved there to satisfy an identity)."""
+    from models.decode import BY_IDENTITY
+
     out = dict(r)
     for k, b in m.items():
+        if only is not None and (k not in only or BY_IDENTITY in (b.note or "")):
+            continue
         a = r.get(k)
         if b.value is not None and (a is None or a.value is None or (a.start, a.end) != (b.start, b.end)):
             out[k] = b
@@ -277,4 +283,50 @@ def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTa
 
 
 HYBRID_V2 = register(MergePolicy("hybrid.v2", merge_entities_v2, merge_cells_v2, repair_cells))
-DEFAULT_POLICY = HYBRID_V2.name
+
+
+# --- hybrid.v3 ---------------------------------------------------------------------------------
+#
+# v2's fill candidate took every model figure that differed from the rules; on synthetic text it
+# sometimes resolved an identity with a wrong figure elsewhere in the table (cells 0.9989 vs the
+# rules' 0.9992 at noise none): the model's decoding had moved figures to satisfy an identity
+# the report itself breaks. v3 takes model figures only in the cells of the identities the rules
+# reading (repaired) still fails, only where the model read them first, and never the model's
+# whole table.
+
+
+def _failing_keys(cells: CellTables, version: str, table: str) -> set[str]:
+    from extraction.audit import identity_findings
+
+    rec = Record(source="", doc="", format_version=version)
+    rec.cells = {t: cells.get(t, {}) for t in TABLES}
+    return {
+        c.split(".", 1)[1]
+        for f in identity_findings(rec, version)
+        for c in f.cells
+        if c.startswith(table + ".")
+    }
+
+
+def merge_cells_v3(rules: CellTables, model: CellTables, version: str) -> CellTables:
+    """v2, with the model's figures taken only into the cells of identities the rules still fail."""
+    out: CellTables = {}
+    for t in TABLES:
+        r, m = rules.get(t, {}), model.get(t, {})
+        if not m or not r:
+            out[t] = r or m
+            continue
+        need = _filled(r)
+        failing = _failing_keys(repair_cells({**out, t: r}, version), version, t)
+        options = []
+        for i, cells in enumerate([_agree(r, m), _fill_from_model(r, m, failing)]):
+            if i and (_filled(cells) < need or not failing):
+                continue
+            fixed = repair_cells({**out, t: cells}, version)
+            options.append((_identity_failures(fixed, version), i, cells))
+        out[t] = min(options, key=lambda o: o[:2])[2]
+    return out
+
+
+HYBRID_V3 = register(MergePolicy("hybrid.v3", merge_entities_v2, merge_cells_v3, repair_cells))
+DEFAULT_POLICY = HYBRID_V3.name

@@ -243,6 +243,7 @@ class Assignment:
         return tokens[i].options[self.choice[i]][0]
 
 
+BY_IDENTITY = "chosen by identity over the model's first reading"  # the note of such a cell
 DEFAULT_PENALTY = 5.0  # nats per violated identity: more than any top-k alternative costs (p >= 0.05 -> 3)
 
 
@@ -345,7 +346,7 @@ def assign_cells(
         key = a.key_of(tokens, i)
         if key is not None and key != preferred[i]:
             was = preferred[i] or "not a cell"
-            a.by_identity[key] = f"chosen by identity over the model's first reading ({was})"
+            a.by_identity[key] = f"{BY_IDENTITY} ({was})"
     return a
 
 

@@ -166,3 +166,27 @@ def test_merge_cells_v2_returns_the_cells_as_written_and_the_policy_repairs_afte
     merged = policy.cells(rules, cells_of(tables, source="model", score=0.9), VERSION)
     assert merged["requests"][key].value == rules["requests"][key].value  # as written: the audit sees it
     assert policy.repair(merged, VERSION)["requests"][key].value == tables["requests"][key]
+
+
+def test_merge_cells_v3_keeps_an_inconsistent_report_as_written_when_the_model_moved_figures() -> None:
+    from models.decode import BY_IDENTITY
+
+    tables = random_tables(random.Random(6), VERSION, blanks=False)
+    rules = cells_of(tables)
+    # the report itself breaks an identity (a publisher's error): appeals review total off by 5
+    c = rules["appeals"]["review.total"]
+    rules["appeals"]["review.total"] = replace(c, value=c.value + 5, raw=str(c.value + 5))
+    model = cells_of(tables, source="model", score=0.6)
+    moved = {k: replace(v, note=BY_IDENTITY) for k, v in model["appeals"].items()}
+    model["appeals"] = {**moved, "review.total": replace(c, source="model", note=BY_IDENTITY)}
+    v2 = get_policy("hybrid.v2").cells(rules, model, VERSION)
+    v3 = get_policy("hybrid.v3").cells(rules, model, VERSION)
+    assert v2["appeals"]["review.total"].value == c.value  # v2 took the model's identity-driven reading
+    assert v3["appeals"]["review.total"].value == c.value + 5  # v3 keeps what the report says
+    assert failures(v3) == 1
+
+
+def test_merge_default_policy_is_v3() -> None:
+    from extraction.merge import DEFAULT_POLICY
+
+    assert DEFAULT_POLICY == "hybrid.v3"

@@ -6,7 +6,7 @@ checks, the decision rule; and the retraining data a candidate is trained on (`-
 
 The candidates: "spray", a tiny NER checkpoint built by hand that labels every character B-AGENCY
 with certainty, and "good", a copy of the shipped NER (models/default/ner). The gate is compared
-with the model engine: under hybrid.v2 the rules keep "spray" from doing harm (its spans are not
+with the model engine: under hybrid.v2+ the rules keep "spray" from doing harm (its spans are not
 well formed), so the two would tie.
 """
 
@@ -98,7 +98,7 @@ def test_promote_refuses_worse_promotes_better(
     default = tmp_path / "models" / "default"
     shutil.copytree(candidates["spray"] / "ner", default / "ner")  # a default that went bad
     registry = tmp_path / "models" / "registry.jsonl"
-    # the model engine: under hybrid.v2 the rules keep a biased model from doing harm, so both
+    # the model engine: under hybrid.v2+ the rules keep a biased model from doing harm, so both
     # candidates would tie; the gate itself is the same for either engine
     common = ("--default", default, "--eval", eval_dir, "--engine", "model")
     shipped = json.loads((candidates["good"] / "ner" / "manifest.json").read_text(encoding="utf-8"))
