@@ -224,7 +224,7 @@ def _fill_from_model(r: dict[str, Cell], m: dict[str, Cell], only: set[str] | No
     """The rules cells, with the model's figure where the rules have none or read another figure
     (with `only`: in those cells, and only figures the model read there first, not ones its
     decoding moved there to satisfy an identity)."""
-    from models.decode import BY_IDENTITY
+    from models.cells import BY_IDENTITY
 
     out = dict(r)
     for k, b in m.items():
@@ -238,9 +238,9 @@ def _fill_from_model(r: dict[str, Cell], m: dict[str, Cell], only: set[str] | No
 
 def repair_cells(cells: CellTables, version: str) -> CellTables:
     """Cells whose figure lost or doubled a digit, repaired where the identities determine the
-    value (`models.decode.repair_by_identity`: one cell can take the blame and every identity of
+    value (`models.cells.repair_by_identity`: one cell can take the blame and every identity of
     it then holds); the note says so and the score drops to the model's repaired score."""
-    from models.decode import Assignment, TokenCandidates, repair_by_identity
+    from models.cells import Assignment, TokenCandidates, repair_by_identity
 
     tokens, owner = [], {}
     for t in TABLES:

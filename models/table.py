@@ -4,9 +4,9 @@ A token-classification model labels each character with `B-`/`I-` + `table.row.c
 like the dataset's `cell_tags`. Decoding does not trust the per-character argmax: the figures
 of the region are found by pattern (`number_tokens`, digits with their OCR confusables and a
 sign), each gets the model's top-k cells with probabilities (mean over its characters), and
-`models.decode.assign_cells` picks one figure per cell, preferring among the top readings the
+`models.cells.assign_cells` picks one figure per cell, preferring among the top readings the
 one that satisfies the template identities; a figure with a lost or doubled digit is repaired
-only where the identities determine it (`models.decode.repair_by_identity`), and the cell's
+only where the identities determine it (`models.cells.repair_by_identity`), and the cell's
 note says so.
 
 torch and transformers are imported lazily (through models.ner).
@@ -24,7 +24,7 @@ import numpy as np
 
 from extraction.normalize import merge_ranges
 from extraction.schema import TABLES, Cell, cell_keys
-from models.decode import (
+from models.cells import (
     DEFAULT_PENALTY,
     Assignment,
     TokenCandidates,
@@ -85,7 +85,7 @@ class TableModel:
         version: the checkpoint's `name@version`.
         top_k: cells kept per figure for the identity-constrained choice.
         min_prob: a cell below this probability is not among a figure's readings (except its best).
-        penalty: cost of a failing identity, in nats (see `models.decode.assign_cells`).
+        penalty: cost of a failing identity, in nats (see `models.cells.assign_cells`).
         repair: repair a figure with a lost or doubled digit where the identities determine it.
     """
 

@@ -137,7 +137,8 @@ def test_bench_hybrid_times_the_model_stages(tiny_model: Path) -> None:
     assert models.any, models.warnings
     d = run_bench(default_inputs(), n=3, engine="hybrid", models=models, threads=2).to_json()
     assert d["engine_used"].startswith("hybrid") and d["fallback"] == []
-    assert set(MODEL_STAGES) <= set(d["stages_ms_per_report"]) and d["torch_threads"] == 2
+    # the table model runs only where the rules need it; the clean examples need none
+    assert "model_ner" in d["stages_ms_per_report"] and d["torch_threads"] == 2
     assert 0 < d["model_share_cpu"] < 1 and d["model_version"]
 
 
@@ -146,4 +147,4 @@ def test_bench_hybrid_workers_load_models_with_one_thread(tiny_model: Path) -> N
     d = run_bench(default_inputs(), n=6, engine="hybrid", model=tiny_model, workers=2).to_json()
     assert d["engine_used"].startswith("hybrid") and d["fallback"] == [] and d["model_version"]
     assert (d["workers"], d["torch_threads"], d["cores_used"]) == (2, 1, 2) and d["torch_imported"]
-    assert set(MODEL_STAGES) <= set(d["stages_ms_per_report"]) and 0 < d["model_share_cpu"] < 1
+    assert "model_ner" in d["stages_ms_per_report"] and 0 < d["model_share_cpu"] < 1

@@ -169,7 +169,7 @@ def test_merge_cells_v2_returns_the_cells_as_written_and_the_policy_repairs_afte
 
 
 def test_merge_cells_v3_keeps_an_inconsistent_report_as_written_when_the_model_moved_figures() -> None:
-    from models.decode import BY_IDENTITY
+    from models.cells import BY_IDENTITY
 
     tables = random_tables(random.Random(6), VERSION, blanks=False)
     rules = cells_of(tables)

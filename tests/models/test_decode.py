@@ -1,4 +1,4 @@
-"""models.decode: window stitching, BIO span decoding, identity-constrained cell choice, repair.
+"""models.decode and models.cells: window stitching, BIO span decoding, identity-constrained cell choice, repair.
 
 Pure numpy: no model is loaded; probabilities are built by hand.
 """
@@ -10,16 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.decode import (
-    Span,
-    TokenCandidates,
-    assign_cells,
-    decode_bio,
-    digit_damage_reads,
-    identities,
-    repair_by_identity,
-    spans_to_entities,
-)
+from models.cells import TokenCandidates, assign_cells, digit_damage_reads, identities, repair_by_identity
+from models.decode import Span, decode_bio, spans_to_entities
 from models.ner import WindowProbs, stitch_windows
 from training.labels import NER_LABELS, bio_tags
 
