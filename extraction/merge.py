@@ -103,12 +103,17 @@ def merge_entities_v1(rules: list[Entity], model: list[Entity]) -> list[Entity]:
 # --- cells -----------------------------------------------------------------------------------
 
 
-def _identity_failures(cells: CellTables, version: str) -> int:
+def _failing(cells: CellTables, version: str) -> list:
+    """The failing identity findings of a set of tables."""
     from extraction.audit import identity_findings
 
     rec = Record(source="", doc="", format_version=version)
     rec.cells = {t: cells.get(t, {}) for t in TABLES}
-    return len(identity_findings(rec, version))
+    return identity_findings(rec, version)
+
+
+def _identity_failures(cells: CellTables, version: str) -> int:
+    return len(_failing(cells, version))
 
 
 def _mean_score(table: dict[str, Cell]) -> float:
@@ -259,6 +264,18 @@ def repair_cells(cells: CellTables, version: str) -> CellTables:
     return out
 
 
+def _best_candidate(
+    out: CellTables, t: str, candidates: list[dict[str, Cell]], version: str
+) -> dict[str, Cell]:
+    """The candidate reading of table `t` (with the tables already in `out`) that fails the fewest
+    identities once repaired where they determine a damaged digit; ties go to the earlier one."""
+    ranked = [
+        (_identity_failures(repair_cells({**out, t: cells}, version), version), i)
+        for i, cells in enumerate(candidates)
+    ]
+    return candidates[min(ranked)[1]]
+
+
 def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTables:
     """Per table, candidates ranked as if repaired where the identities determine a damaged
     digit: the rules reading, the rules with the model's figures where the rules lack one or read
@@ -271,14 +288,8 @@ def merge_cells_v2(rules: CellTables, model: CellTables, version: str) -> CellTa
         if not m or not r:
             out[t] = r or m
             continue
-        need = _filled(r)
-        options = []
-        for i, cells in enumerate([_agree(r, m), _fill_from_model(r, m), m]):
-            if i and _filled(cells) < need:
-                continue
-            fixed = repair_cells({**out, t: cells}, version)
-            options.append((_identity_failures(fixed, version), i, cells))
-        out[t] = min(options, key=lambda o: o[:2])[2]
+        others = [c for c in (_fill_from_model(r, m), m) if _filled(c) >= _filled(r)]
+        out[t] = _best_candidate(out, t, [_agree(r, m), *others], version)
     return out
 
 
@@ -296,15 +307,8 @@ HYBRID_V2 = register(MergePolicy("hybrid.v2", merge_entities_v2, merge_cells_v2,
 
 
 def _failing_keys(cells: CellTables, version: str, table: str) -> set[str]:
-    from extraction.audit import identity_findings
-
-    rec = Record(source="", doc="", format_version=version)
-    rec.cells = {t: cells.get(t, {}) for t in TABLES}
     return {
-        c.split(".", 1)[1]
-        for f in identity_findings(rec, version)
-        for c in f.cells
-        if c.startswith(table + ".")
+        c.split(".", 1)[1] for f in _failing(cells, version) for c in f.cells if c.startswith(table + ".")
     }
 
 
@@ -316,15 +320,10 @@ def merge_cells_v3(rules: CellTables, model: CellTables, version: str) -> CellTa
         if not m or not r:
             out[t] = r or m
             continue
-        need = _filled(r)
         failing = _failing_keys(repair_cells({**out, t: r}, version), version, t)
-        options = []
-        for i, cells in enumerate([_agree(r, m), _fill_from_model(r, m, failing)]):
-            if i and (_filled(cells) < need or not failing):
-                continue
-            fixed = repair_cells({**out, t: cells}, version)
-            options.append((_identity_failures(fixed, version), i, cells))
-        out[t] = min(options, key=lambda o: o[:2])[2]
+        fill = _fill_from_model(r, m, failing)
+        others = [fill] if failing and _filled(fill) >= _filled(r) else []
+        out[t] = _best_candidate(out, t, [_agree(r, m), *others], version)
     return out
 
 
